@@ -1,0 +1,61 @@
+"""Assembles every app's router under /api/v1 and renders errors as RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from singlewindow.datamodel.issues import json_pointer
+from singlewindow.exchange.api import evidence_router
+from singlewindow.exchange.api import router as exchange_router
+from singlewindow.exchange.errors import ExchangeError
+
+api = NinjaAPI(
+    title="Single Window API",
+    version="1",
+    description="Submit trade data once: signed intake, evidence, routing, mailboxes, timelines.",
+    urls_namespace="api",
+)
+api.add_router("/", exchange_router)
+api.add_router("/evidence", evidence_router)
+
+PROBLEM = "application/problem+json"
+
+
+def problem_response(status: int, code: str, title: str, errors: list[dict[str, object]],
+                     detail: str = "") -> HttpResponse:
+    body = {"type": f"urn:singlewindow:problem:{code}", "title": title, "status": status,
+            "detail": detail or title, "code": code, "errors": errors}
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM)
+
+
+@api.exception_handler(ExchangeError)
+def _exchange_error(request: HttpRequest, exc: ExchangeError) -> HttpResponse:
+    body = exc.problem()
+    return HttpResponse(json.dumps(body, ensure_ascii=False), status=exc.status, content_type=PROBLEM)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    message = {"en": "Log in or send a valid API token.", "zh-Hant": "請登入或提供有效的 API 權杖。"}
+    return problem_response(401, "auth.required", "Authentication required / 需要驗證身分",
+                            [{"code": "auth.required", "pointer": "header:Authorization", "message": message}])
+
+
+@api.exception_handler(ValidationError)
+def _invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [
+        {"code": f"request.{e.get('type', 'invalid')}", "pointer": json_pointer(list(e.get("loc", []))),
+         "message": {"en": str(e.get("msg", "invalid")), "zh-Hant": "請求內容格式錯誤。"}}
+        for e in exc.errors[:50]
+    ]
+    return problem_response(422, "request.invalid", "Request does not validate / 請求驗證失敗", errors)
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem_response(exc.status_code, "http.error", str(exc),
+                            [{"code": "http.error", "pointer": "", "message": {"en": str(exc), "zh-Hant": str(exc)}}])

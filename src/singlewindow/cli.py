@@ -1,0 +1,242 @@
+"""The ``singlewindow`` command: demo, serve, worker, pki, evidence, and Django's commands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+
+OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence"}
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "singlewindow.settings")
+    import django
+
+    django.setup()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in OWN_COMMANDS:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "singlewindow.settings")
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["singlewindow", *args])
+        return 0
+    parser = _parser()
+    options = parser.parse_args(args)
+    result: int = options.handler(options)
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="singlewindow",
+        description="Single Window. Any other first argument runs a Django management command.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="create the demo world (first run) and serve it")
+    _host_port(demo)
+    demo.add_argument("--no-serve", action="store_true", help="set up the demo data and exit")
+    demo.set_defaults(handler=cmd_demo)
+
+    serve = sub.add_parser("serve", help="run the web server and a worker in one command")
+    _host_port(serve)
+    serve.add_argument("--web-workers", type=int, default=2)
+    serve.set_defaults(handler=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run background tasks, engines and the sweeper")
+    worker.add_argument("--interval", type=float, default=0.2, help="idle poll interval, seconds")
+    worker.add_argument("--sweep-every", type=float, default=5.0, help="sweeper period, seconds")
+    worker.set_defaults(handler=cmd_worker)
+
+    pki_cmd = sub.add_parser("pki", help="demo CA: create it, issue and register certificates")
+    pki_sub = pki_cmd.add_subparsers(dest="pki_command", required=True)
+    init = pki_sub.add_parser("init", help="create the demo root CA and the Single Window certificate")
+    init.set_defaults(handler=cmd_pki_init)
+    issue = pki_sub.add_parser("issue", help="issue a signing certificate to an organisation")
+    issue.add_argument("org_code")
+    issue.add_argument("--out", help="directory for <code>.key and <code>.pem (default: the pki dir)")
+    issue.add_argument("--days", type=int, default=730)
+    issue.add_argument("--no-register", action="store_true", help="do not register it to the organisation")
+    issue.set_defaults(handler=cmd_pki_issue)
+    revoke = pki_sub.add_parser("revoke", help="revoke a certificate serial (hex)")
+    revoke.add_argument("serial")
+    revoke.add_argument("--reason", default="")
+    revoke.set_defaults(handler=cmd_pki_revoke)
+
+    evidence_cmd = sub.add_parser("evidence", help="evidence log: verify, checkpoint")
+    ev_sub = evidence_cmd.add_subparsers(dest="evidence_command", required=True)
+    verify = ev_sub.add_parser("verify", help="re-verify every entry and checkpoint")
+    verify.set_defaults(handler=cmd_evidence_verify)
+    checkpoint = ev_sub.add_parser("checkpoint", help="sign a checkpoint now")
+    checkpoint.set_defaults(handler=cmd_evidence_checkpoint)
+    return parser
+
+
+def _host_port(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def cmd_demo(options: argparse.Namespace) -> int:
+    _setup_django()
+    _migrate()
+    from singlewindow import config, demo
+
+    if demo.is_seeded():
+        print(f"Demo data already present in {config.data_dir()}.")
+        logins = demo.load_logins()
+    else:
+        print(f"Creating the demo world in {config.data_dir()} ...")
+        logins = demo.seed()
+    print("\nLogins (user / password):")
+    for user, password in logins.items():
+        print(f"  {user:<12} {password}")
+    print(f"\nAPI tokens and signing keys: {demo.demo_dir()} and {config.data_dir() / 'pki'}")
+    if options.no_serve:
+        return 0
+    return cmd_serve(options, migrated=True)
+
+
+def cmd_serve(options: argparse.Namespace, migrated: bool = False) -> int:
+    """Web (gunicorn) and worker as child processes; stop both on Ctrl+C or SIGTERM."""
+    if not migrated:
+        _setup_django()
+        _migrate()
+    from singlewindow.exchange.identity import ensure_demo_pki
+
+    ensure_demo_pki()
+    web_workers = getattr(options, "web_workers", 2)
+    web = subprocess.Popen([  # noqa: S603
+        sys.executable, "-m", "gunicorn", "singlewindow.wsgi:application",
+        "--bind", f"{options.host}:{options.port}", "--workers", str(web_workers),
+        "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-",
+        "--graceful-timeout", "5", "--timeout", "60",
+    ])
+    worker = subprocess.Popen([sys.executable, "-m", "singlewindow.cli", "worker"])  # noqa: S603
+    print(f"Single Window at http://{options.host}:{options.port}/  (API docs: /api/docs)", flush=True)
+    children = [web, worker]
+
+    def stop(signum: int, frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    finally:
+        stop(signal.SIGTERM, None)
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return max(child.returncode or 0 for child in children)
+
+
+def cmd_worker(options: argparse.Namespace) -> int:
+    _setup_django()
+    from singlewindow.exchange.worker import run_worker
+
+    run_worker(interval=options.interval, sweep_every=options.sweep_every)
+    return 0
+
+
+def cmd_pki_init(options: argparse.Namespace) -> int:
+    _setup_django()
+    _migrate()
+    from singlewindow.exchange.identity import ensure_demo_pki, pki_dir
+    from singlewindow.registry import services
+    from singlewindow.registry.actors import SYSTEM
+
+    root = ensure_demo_pki()
+    services.add_trust_anchor(name="Single Window Demo Root CA", certificate=root.certificate, actor=SYSTEM)
+    print(f"Demo root CA and Single Window certificate in {pki_dir()}")
+    return 0
+
+
+def cmd_pki_issue(options: argparse.Namespace) -> int:
+    _setup_django()
+    from pathlib import Path
+
+    from singlewindow.exchange.identity import _write_private, load_root_ca, pki_dir
+    from singlewindow.registry import pki, selectors, services
+    from singlewindow.registry.actors import SYSTEM
+
+    organisation = selectors.organisation_by_code(options.org_code)
+    if organisation is None:
+        print(f"error: no active organisation {options.org_code!r}", file=sys.stderr)
+        return 2
+    root = load_root_ca()
+    issued = pki.issue_organisation_certificate(
+        root, org_code=organisation.code, organisation_name=organisation.name_en,
+        business_id=organisation.business_id, valid_days=options.days)
+    out = Path(options.out) if options.out else pki_dir() / "orgs"
+    out.mkdir(parents=True, exist_ok=True)
+    _write_private(out / f"{organisation.code}.key", pki.private_key_to_pem(issued.private_key))
+    (out / f"{organisation.code}.pem").write_text(
+        pki.certificate_to_pem(issued.certificate) + pki.certificate_to_pem(root.certificate))
+    if not options.no_register:
+        services.register_certificate(organisation=organisation,
+                                      pem=pki.certificate_to_pem(issued.certificate), actor=SYSTEM)
+    print(f"Issued serial {pki.serial_hex(issued.certificate)} to {organisation.code}: "
+          f"{out / (organisation.code + '.pem')}")
+    return 0
+
+
+def cmd_pki_revoke(options: argparse.Namespace) -> int:
+    _setup_django()
+    from singlewindow.registry import services
+    from singlewindow.registry.actors import SYSTEM
+
+    services.revoke_certificate(serial=options.serial, reason=options.reason, actor=SYSTEM)
+    print(f"Revoked serial {options.serial.lower()}")
+    return 0
+
+
+def cmd_evidence_verify(options: argparse.Namespace) -> int:
+    _setup_django()
+    from singlewindow.exchange.evidence import verify_evidence
+
+    started = time.perf_counter()
+    report = verify_evidence()
+    elapsed = time.perf_counter() - started
+    rate = report.entries / elapsed if elapsed > 0 else 0.0
+    if report.ok:
+        print(f"evidence intact: {report.entries} entries, {report.checkpoints} checkpoints "
+              f"verified in {elapsed:.2f} s ({rate:,.0f} entries/s)")
+        return 0
+    print(f"evidence BROKEN at entry {report.first_bad_seq}: {report.problem}", file=sys.stderr)
+    return 1
+
+
+def cmd_evidence_checkpoint(options: argparse.Namespace) -> int:
+    _setup_django()
+    from singlewindow.exchange.evidence import create_checkpoint
+
+    checkpoint = create_checkpoint()
+    if checkpoint is None:
+        print("the evidence log is empty")
+        return 0
+    print(f"checkpoint at tree size {checkpoint.tree_size}: root {checkpoint.root_hash}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Intake: the one path every message takes into the exchange.
+
+size -> decode -> validate -> authorise -> verify signature -> assign id and UCR -> evidence ->
+route -> store -> signed receipt. A refusal at any step leaves one evidence entry and nothing
+else; resending the same client reference returns the original receipt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import uuid6
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from singlewindow.datamodel.codecs import codec_for_content_type
+from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, validate_document
+from singlewindow.datamodel.issues import Issue, MessageInvalid
+from singlewindow.exchange import dispatch, jws, routing
+from singlewindow.exchange.canonical import canonical_json
+from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
+from singlewindow.exchange.evidence import append_evidence, lock_evidence_head
+from singlewindow.exchange.identity import signing_identity
+from singlewindow.exchange.models import (
+    Consignment,
+    ConsignmentParty,
+    Delivery,
+    Message,
+    TimelineEvent,
+    WebhookEndpoint,
+)
+from singlewindow.registry import pki, selectors, trust
+from singlewindow.registry.actors import Actor
+from singlewindow.registry.models import Organisation, Service
+
+MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}$")
+CLIENT_REFERENCE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What a sender hands over: payload bytes plus the envelope headers."""
+
+    message_type: str
+    client_reference: str
+    content_type: str
+    payload: bytes
+    signature: str = ""
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    message: Message
+    created: bool
+
+
+def new_message_id() -> uuid.UUID:
+    """UUIDv7: time-ordered, so ids sort by arrival and index well."""
+    return uuid.UUID(int=uuid6.uuid7().int)
+
+
+def submit_message(*, envelope: Envelope, actor: Actor) -> IntakeResult:
+    """Run the intake pipeline; raise ``ExchangeError`` (after recording it) on refusal."""
+    digest = hashlib.sha256(envelope.payload).hexdigest()
+    try:
+        return _submit(envelope, actor, digest)
+    except ExchangeError as error:
+        record_rejection(envelope=envelope, actor=actor, digest=digest, error=error)
+        raise
+
+
+def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
+    sender = actor.organisation
+    if sender is None:
+        raise ExchangeError(ExchangeErrorCode.NO_ORGANISATION)
+    _check_envelope(envelope)
+    existing = Message.objects.filter(sender=sender, client_reference=envelope.client_reference).first()
+    if existing is not None:
+        return _replay(existing, digest)
+    codec = codec_for_content_type(envelope.content_type)
+    if codec is None:
+        raise ExchangeError(ExchangeErrorCode.UNSUPPORTED_CONTENT_TYPE,
+                            detail=f"content type {envelope.content_type!r} is not supported")
+    dataset = envelope.message_type.split(".", 1)[0]
+    service = selectors.service_for_message_type(envelope.message_type)
+    if service is None or dataset not in DATA_SETS:
+        raise ExchangeError(ExchangeErrorCode.UNKNOWN_MESSAGE_TYPE,
+                            detail=f"no service for message type {envelope.message_type!r}")
+    try:
+        document = validate_document(dataset, codec.decode(envelope.payload))
+    except MessageInvalid as invalid:
+        raise ExchangeError(ExchangeErrorCode.INVALID, invalid.issues) from None
+    if not selectors.may_send(sender, service):
+        raise ExchangeError(ExchangeErrorCode.UNAUTHORISED_SENDER,
+                            detail=f"{sender.code} may not send {envelope.message_type}")
+    signer = _verify_signature(envelope, sender, service)
+    recipients = [
+        organisation
+        for organisation in routing.route(routing.RoutingContext(envelope.message_type, document, sender))
+        if selectors.may_receive(organisation, service)
+    ]
+    if not recipients:
+        raise ExchangeError(ExchangeErrorCode.NO_ROUTE,
+                            detail=f"no authorised recipient for {envelope.message_type}")
+    try:
+        message = _store(envelope, actor, sender, codec.name, digest, signer, document, recipients)
+    except IntegrityError:
+        # Two requests raced with one client reference: the loser answers like a resend.
+        existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
+        return _replay(existing, digest)
+    return IntakeResult(message=message, created=True)
+
+
+def _check_envelope(envelope: Envelope) -> None:
+    if len(envelope.payload) > settings.SW_MAX_MESSAGE_BYTES:
+        raise ExchangeError(ExchangeErrorCode.TOO_LARGE,
+                            detail=f"payload exceeds {settings.SW_MAX_MESSAGE_BYTES} bytes")
+    problems = []
+    if not MESSAGE_TYPE.match(envelope.message_type):
+        problems.append(Issue("envelope.message_type", "header:X-SW-Message-Type",
+                              "Message type missing or malformed (<dataset>.<function>).",
+                              "訊息類型缺漏或格式錯誤（<資料集>.<功能>）。"))
+    if not CLIENT_REFERENCE.match(envelope.client_reference):
+        problems.append(Issue("envelope.client_reference", "header:X-SW-Client-Reference",
+                              "Client reference missing or malformed (1-64 letters, digits, . _ : -).",
+                              "客戶參考編號缺漏或格式錯誤（1 至 64 個英數字或 . _ : -）。"))
+    if problems:
+        raise ExchangeError(ExchangeErrorCode.MISSING_HEADER, problems)
+
+
+def _replay(existing: Message, digest: str) -> IntakeResult:
+    if existing.payload_sha256 != digest:
+        raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
+                            detail=f"client reference already used by message {existing.id}")
+    return IntakeResult(message=existing, created=False)
+
+
+def _verify_signature(envelope: Envelope, sender: Organisation, service: Service) -> str:
+    """Check the detached JWS when present (required by certificate-based services)."""
+    if not envelope.signature:
+        if service.security == Service.Security.CERTIFICATE:
+            raise ExchangeError(ExchangeErrorCode.SIGNATURE_REQUIRED,
+                                detail=f"{service.code} is certificate-based")
+        return ""
+    try:
+        signed = jws.verify_detached(envelope.signature, envelope.payload)
+    except jws.SignatureError as error:
+        raise ExchangeError(ExchangeErrorCode.SIGNATURE_INVALID, detail=error.detail) from None
+    header = signed.header
+    if header.get("swt") != envelope.message_type or header.get("swr") != envelope.client_reference:
+        raise ExchangeError(ExchangeErrorCode.SIGNATURE_ENVELOPE_MISMATCH,
+                            detail="the signed header's swt/swr differ from the envelope")
+    try:
+        leaf = trust.chain_verifier().verify(signed.chain, at=timezone.now())
+    except pki.ChainError as error:
+        raise ExchangeError(ExchangeErrorCode.CERTIFICATE_REJECTED,
+                            [Issue(f"signature.{error.code}", "header:X-SW-Signature",
+                                   error.detail, _CHAIN_ZH.get(error.code, "憑證無效。"))],
+                            detail=error.detail) from None
+    fingerprint = pki.fingerprint(leaf)
+    if selectors.registered_certificate(sender, fingerprint) is None:
+        raise ExchangeError(ExchangeErrorCode.CERTIFICATE_NOT_REGISTERED,
+                            detail=f"certificate {fingerprint[:16]}… is not registered to {sender.code}")
+    return fingerprint
+
+
+_CHAIN_ZH = {
+    "certificate_untrusted": "憑證不是由受信任的憑證機構簽發。",
+    "certificate_expired": "憑證已過期。",
+    "certificate_not_yet_valid": "憑證尚未生效。",
+    "certificate_revoked": "憑證已廢止。",
+    "certificate_key_usage": "憑證用途不允許簽章。",
+    "certificate_chain_invalid": "憑證鏈結構錯誤。",
+}
+
+
+@transaction.atomic
+def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, digest: str,
+           signer: str, document: Any, recipients: list[Organisation]) -> Message:
+    now = timezone.now()
+    ucr = getattr(document, "ucr", None)
+    consignment = Consignment.objects.get_or_create(ucr=ucr)[0] if ucr else None
+    message = Message.objects.create(
+        id=new_message_id(), message_type=envelope.message_type, sender=sender,
+        sent_by=actor.label[:200], client_reference=envelope.client_reference,
+        consignment=consignment, format=fmt, content_type=envelope.content_type[:100],
+        payload=envelope.payload, payload_sha256=digest, signature=envelope.signature,
+        signer_fingerprint=signer, received_at=now,
+    )
+    head = lock_evidence_head()  # from here to commit, appends are serialised
+    entry = append_evidence("message.received", {
+        "message_type": envelope.message_type, "sender": sender.code,
+        "client_reference": envelope.client_reference, "payload_sha256": digest,
+        "signer": signer, "ucr": ucr, "recipients": sorted(r.code for r in recipients),
+    }, message_id=message.id, head=head, at=now)
+    pushed = set(WebhookEndpoint.objects.filter(
+        organisation__in=recipients, is_active=True).values_list("organisation_id", flat=True))
+    deliveries = Delivery.objects.bulk_create([
+        Delivery(message=message, recipient=r, seq=entry.seq,
+                 push_state=Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
+                 next_attempt_at=now if r.pk in pushed else None)
+        for r in recipients
+    ])
+    if consignment is not None:
+        _link_parties(consignment, sender, document, recipients)
+        en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
+        TimelineEvent.objects.create(
+            consignment=consignment, at=now, kind="message.received", message=message,
+            organisation=sender, evidence_seq=entry.seq,
+            title_en=f"{en} ({envelope.message_type}) received from {sender.name_en}",
+            title_zh=f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
+        )
+    message.evidence_seq = entry.seq
+    message.receipt = sign_receipt(message, entry.leaf_hash)
+    message.save(update_fields=["evidence_seq", "receipt"])
+    transaction.on_commit(lambda: dispatch.after_intake(deliveries, recipients, entry.seq))
+    return message
+
+
+def _link_parties(consignment: Consignment, sender: Organisation, document: Any,
+                  recipients: list[Organisation]) -> None:
+    rows = [(sender.pk, ConsignmentParty.Relation.SENDER)]
+    rows += [(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients]
+    named = Organisation.objects.filter(business_id__in=routing.named_business_ids(document))
+    rows += [(pk, ConsignmentParty.Relation.NAMED) for pk in named.values_list("pk", flat=True)]
+    ConsignmentParty.objects.bulk_create(
+        [ConsignmentParty(consignment=consignment, organisation_id=pk, relation=rel) for pk, rel in set(rows)],
+        ignore_conflicts=True,
+    )
+
+
+def sign_receipt(message: Message, leaf_hash: str) -> dict[str, Any]:
+    """The receipt the sender keeps: what was received, when, and where it sits in the log."""
+    body = {
+        "message_id": str(message.id), "message_type": message.message_type,
+        "sender": message.sender.code, "client_reference": message.client_reference,
+        "payload_sha256": message.payload_sha256, "evidence_seq": message.evidence_seq,
+        "leaf_hash": leaf_hash, "received_at": message.received_at.isoformat(),
+    }
+    identity = signing_identity()
+    signature = jws.sign_detached(canonical_json(body), identity.private_key, identity.chain)
+    return {"receipt": body, "signature": signature}
+
+
+@transaction.atomic
+def record_rejection(*, envelope: Envelope, actor: Actor, digest: str, error: ExchangeError) -> None:
+    """A refusal leaves exactly one evidence entry and nothing else."""
+    append_evidence("message.rejected", {
+        "actor": actor.label[:200], "message_type": envelope.message_type[:80],
+        "client_reference": envelope.client_reference[:64], "payload_sha256": digest,
+        "size": len(envelope.payload), "code": str(error.code),
+        "errors": sorted({i.code for i in error.issues})[:20],
+    })

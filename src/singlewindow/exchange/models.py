@@ -1,0 +1,174 @@
+"""State of the exchange: messages, deliveries, the evidence log, checkpoints, timelines."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from singlewindow.registry.models import Organisation
+
+ZERO_HASH = "0" * 64
+
+
+class Consignment(models.Model):
+    """One consignment, keyed by its UCR; every party sees one timeline for it."""
+
+    ucr = models.CharField(max_length=35, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.ucr
+
+
+class ConsignmentParty(models.Model):
+    """An organisation entitled to see a consignment: a sender, a named party or a recipient."""
+
+    class Relation(models.TextChoices):
+        SENDER = "sender", _("Sender")
+        NAMED = "named", _("Named party")
+        RECIPIENT = "recipient", _("Recipient")
+
+    consignment = models.ForeignKey(Consignment, on_delete=models.CASCADE, related_name="parties")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
+    relation = models.CharField(max_length=20, choices=Relation.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consignment", "organisation", "relation"],
+                                    name="unique_consignment_party"),
+        ]
+
+
+class Message(models.Model):
+    """A received message: the exact payload bytes, its signature and its envelope."""
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    message_type = models.CharField(max_length=80)
+    sender = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sent_messages")
+    sent_by = models.CharField(max_length=200)
+    client_reference = models.CharField(max_length=64)
+    consignment = models.ForeignKey(Consignment, on_delete=models.PROTECT, null=True,
+                                    related_name="messages")
+    format = models.CharField(max_length=20)
+    content_type = models.CharField(max_length=100)
+    payload = models.BinaryField()
+    payload_sha256 = models.CharField(max_length=64)
+    signature = models.TextField(blank=True)
+    signer_fingerprint = models.CharField(max_length=64, blank=True)
+    received_at = models.DateTimeField()
+    evidence_seq = models.BigIntegerField(null=True)
+    receipt = models.JSONField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sender", "client_reference"], name="unique_client_reference"),
+        ]
+        indexes = [models.Index(fields=["sender", "-received_at"], name="message_sender_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.id}"
+
+
+class Delivery(models.Model):
+    """One message in one recipient's mailbox, with its delivery and push state."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting in mailbox")
+        DELIVERED = "delivered", _("Delivered")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+
+    class PushState(models.TextChoices):
+        NONE = "none", _("Pull only")
+        PENDING = "pending", _("Push pending")
+        SUCCEEDED = "succeeded", _("Pushed")
+        DEAD = "dead", _("Dead letter")
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
+    recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deliveries")
+    seq = models.BigIntegerField(help_text=_("Mailbox cursor: commit-ordered evidence sequence."))
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
+    delivered_at = models.DateTimeField(null=True)
+    acknowledged_at = models.DateTimeField(null=True)
+    push_state = models.CharField(max_length=20, choices=PushState.choices, default=PushState.NONE)
+    push_attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["message", "recipient"], name="unique_delivery"),
+        ]
+        indexes = [
+            models.Index(fields=["recipient", "seq"], name="mailbox_cursor"),
+            models.Index(fields=["push_state", "next_attempt_at"], name="push_due"),
+        ]
+
+
+class WebhookEndpoint(models.Model):
+    """Where the exchange pushes an organisation's deliveries (signed, retried)."""
+
+    organisation = models.OneToOneField(Organisation, on_delete=models.CASCADE, related_name="webhook")
+    url = models.URLField(max_length=500)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} -> {self.url}"
+
+
+class EvidenceEntry(models.Model):
+    """One append-only, hash-chained evidence record.
+
+    ``body`` is the canonical JSON that was hashed; ``leaf_hash`` is its RFC 9162 leaf hash and
+    ``chain_hash`` = SHA-256(previous chain_hash || leaf_hash).
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    kind = models.CharField(max_length=60)
+    recorded_at = models.DateTimeField()
+    message_id = models.UUIDField(null=True, db_index=True)
+    body = models.TextField()
+    leaf_hash = models.CharField(max_length=64)
+    chain_hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["seq"]
+
+
+class EvidenceHead(models.Model):
+    """The single row every append locks: the last sequence and chain hash."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    chain_hash = models.CharField(max_length=64, default=ZERO_HASH)
+
+
+class Checkpoint(models.Model):
+    """A signed tree head over the first ``tree_size`` evidence entries."""
+
+    tree_size = models.BigIntegerField(primary_key=True)
+    root_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    body = models.TextField()
+    signature = models.TextField()
+
+    class Meta:
+        ordering = ["tree_size"]
+
+
+class TimelineEvent(models.Model):
+    """A line on a consignment's timeline: a message or a state change, linked to its evidence."""
+
+    consignment = models.ForeignKey(Consignment, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=60)
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, null=True, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, related_name="+")
+    title_en = models.CharField(max_length=300)
+    title_zh = models.CharField(max_length=300)
+    evidence_seq = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["evidence_seq", "id"]

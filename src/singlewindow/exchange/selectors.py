@@ -1,0 +1,76 @@
+"""Reads that depend on who asks. "Not yours" and "not found" look the same to the caller."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from singlewindow.exchange.models import (
+    Consignment,
+    Delivery,
+    Message,
+    TimelineEvent,
+    WebhookEndpoint,
+)
+from singlewindow.registry.actors import Actor
+
+
+def messages_visible_to(actor: Actor) -> QuerySet[Message]:
+    """Messages the actor's organisation sent or received."""
+    if actor.organisation is None:
+        return Message.objects.none()
+    org = actor.organisation
+    return Message.objects.filter(Q(sender=org) | Q(deliveries__recipient=org)).distinct()
+
+
+def sent_messages(actor: Actor, limit: int = 50) -> QuerySet[Message]:
+    if actor.organisation is None:
+        return Message.objects.none()
+    return (
+        Message.objects.filter(sender=actor.organisation)
+        .select_related("consignment")
+        .prefetch_related("deliveries__recipient")
+        .order_by("-received_at")[:limit]
+    )
+
+
+def mailbox(actor: Actor, *, after: int = 0, limit: int = 100,
+            include_acknowledged: bool = True) -> QuerySet[Delivery]:
+    """The actor's deliveries after a cursor, in commit order."""
+    if actor.organisation is None:
+        return Delivery.objects.none()
+    deliveries = Delivery.objects.filter(recipient=actor.organisation, seq__gt=after)
+    if not include_acknowledged:
+        deliveries = deliveries.exclude(state=Delivery.State.ACKNOWLEDGED)
+    return deliveries.select_related("message__sender", "message__consignment").order_by("seq")[:limit]
+
+
+def delivery_for_recipient(actor: Actor, delivery_id: int) -> Delivery | None:
+    if actor.organisation is None:
+        return None
+    return (
+        Delivery.objects.select_related("message", "recipient")
+        .filter(pk=delivery_id, recipient=actor.organisation)
+        .first()
+    )
+
+
+def consignments_visible_to(actor: Actor) -> QuerySet[Consignment]:
+    """Consignments the actor's organisation is a party to or had a message routed to."""
+    if actor.organisation is None:
+        return Consignment.objects.none()
+    return Consignment.objects.filter(parties__organisation=actor.organisation).distinct()
+
+
+def consignment_timeline(actor: Actor, ucr: str) -> tuple[Consignment, QuerySet[TimelineEvent]] | None:
+    consignment = consignments_visible_to(actor).filter(ucr=ucr).first()
+    if consignment is None:
+        return None
+    return consignment, consignment.events.select_related("organisation", "message").order_by(
+        "evidence_seq", "id"
+    )
+
+
+def webhook_of(actor: Actor) -> WebhookEndpoint | None:
+    if actor.organisation is None:
+        return None
+    return WebhookEndpoint.objects.filter(organisation=actor.organisation).first()

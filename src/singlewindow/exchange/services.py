@@ -1,0 +1,107 @@
+"""Writes on deliveries: taking mail, acknowledging it, redelivering dead letters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from singlewindow.datamodel.issues import Issue
+from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
+from singlewindow.exchange.evidence import append_evidence
+from singlewindow.exchange.models import Delivery, TimelineEvent, WebhookEndpoint
+from singlewindow.registry.actors import Actor
+
+
+def lock_deliveries(ids: list[int]) -> list[Delivery]:
+    """Row locks in primary-key order, so concurrent takers never deadlock."""
+    return list(
+        Delivery.objects.select_for_update().select_related("message", "recipient")
+        .filter(pk__in=ids).order_by("pk")
+    )
+
+
+def _mark_delivered(delivery: Delivery, *, actor: Actor, channel: str, now: datetime) -> None:
+    delivery.state = Delivery.State.DELIVERED
+    delivery.delivered_at = now
+    delivery.save(update_fields=["state", "delivered_at"])
+    append_evidence("delivery.delivered", {
+        "delivery": delivery.pk, "recipient": delivery.recipient.code, "channel": channel,
+        "actor": actor.label[:200],
+    }, message_id=delivery.message_id, at=now)
+
+
+@transaction.atomic
+def take_mailbox_page(*, deliveries: list[Delivery], actor: Actor) -> list[Delivery]:
+    """Record first delivery of each pending item handed to its recipient by a pull."""
+    pending = [d.pk for d in deliveries if d.state == Delivery.State.PENDING]
+    if pending:
+        now = timezone.now()
+        for delivery in lock_deliveries(pending):
+            if delivery.state == Delivery.State.PENDING:
+                _mark_delivered(delivery, actor=actor, channel="pull", now=now)
+        fresh = {d.pk: d for d in Delivery.objects.filter(pk__in=pending)}
+        for delivery in deliveries:
+            if delivery.pk in fresh:
+                delivery.state = fresh[delivery.pk].state
+                delivery.delivered_at = fresh[delivery.pk].delivered_at
+    return deliveries
+
+
+@transaction.atomic
+def acknowledge_delivery(*, delivery: Delivery, actor: Actor) -> Delivery:
+    """The recipient confirms it has the message; idempotent."""
+    delivery = lock_deliveries([delivery.pk])[0]
+    if delivery.state == Delivery.State.ACKNOWLEDGED:
+        return delivery
+    now = timezone.now()
+    if delivery.state == Delivery.State.PENDING:
+        _mark_delivered(delivery, actor=actor, channel="ack", now=now)
+    delivery.state = Delivery.State.ACKNOWLEDGED
+    delivery.acknowledged_at = now
+    delivery.save(update_fields=["state", "acknowledged_at"])
+    entry = append_evidence("delivery.acknowledged", {
+        "delivery": delivery.pk, "recipient": delivery.recipient.code, "actor": actor.label[:200],
+    }, message_id=delivery.message_id, at=now)
+    if delivery.message.consignment_id is not None:
+        recipient = delivery.recipient
+        TimelineEvent.objects.create(
+            consignment_id=delivery.message.consignment_id, at=now, kind="delivery.acknowledged",
+            message=delivery.message, organisation=recipient, evidence_seq=entry.seq,
+            title_en=f"{recipient.name_en} acknowledged {delivery.message.message_type}",
+            title_zh=f"{recipient.name_zh or recipient.name_en}已確認收到（{delivery.message.message_type}）",
+        )
+    return delivery
+
+
+@transaction.atomic
+def redeliver(*, delivery: Delivery, actor: Actor) -> Delivery:
+    """Put a dead-lettered (or any pushed) delivery back on the push queue."""
+    delivery = lock_deliveries([delivery.pk])[0]
+    now = timezone.now()
+    delivery.push_state = Delivery.PushState.PENDING
+    delivery.push_attempts = 0
+    delivery.next_attempt_at = now
+    delivery.last_error = ""
+    delivery.save(update_fields=["push_state", "push_attempts", "next_attempt_at", "last_error"])
+    append_evidence("delivery.redelivery_requested", {
+        "delivery": delivery.pk, "recipient": delivery.recipient.code, "actor": actor.label[:200],
+    }, message_id=delivery.message_id, at=now)
+    return delivery
+
+
+@transaction.atomic
+def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEndpoint:
+    """Point the actor's organisation's pushes at ``url`` (http or https only)."""
+    if actor.organisation is None:
+        raise ExchangeError(ExchangeErrorCode.NO_ORGANISATION)
+    if not url.startswith(("https://", "http://")) or len(url) > 500:
+        raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
+            "webhook.url", "/url", "The webhook URL must be an http(s) URL of at most 500 characters.",
+            "Webhook 網址須為 http(s) 網址且不超過 500 字元。")])
+    endpoint, _ = WebhookEndpoint.objects.update_or_create(
+        organisation=actor.organisation, defaults={"url": url, "is_active": is_active})
+    append_evidence("webhook.configured", {"organisation": actor.organisation.code, "url": url,
+                                           "active": is_active, "actor": actor.label[:200]})
+    return endpoint

@@ -1,0 +1,227 @@
+"""Who takes part: organisations and their roles, users, services, access grants, certificates."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from singlewindow.datamodel.identifiers import is_valid_business_id
+
+
+def validate_business_id(value: str) -> None:
+    if not is_valid_business_id(value):
+        raise ValidationError(_("%(value)s fails the business ID check rule."), params={"value": value})
+
+
+class OrganisationRole(models.TextChoices):
+    TRADER = "trader", _("Trader")
+    CUSTOMS_BROKER = "customs_broker", _("Customs broker")
+    CARRIER = "carrier", _("Carrier")
+    FORWARDER = "forwarder", _("Forwarder")
+    WAREHOUSE_OPERATOR = "warehouse_operator", _("Warehouse operator")
+    EXPRESS_OPERATOR = "express_operator", _("Express operator")
+    BANK = "bank", _("Bank")
+    CUSTOMS_OFFICE = "customs_office", _("Customs office")
+    PERMIT_AGENCY = "permit_agency", _("Permit agency")
+    PORT_AUTHORITY = "port_authority", _("Port authority")
+    FOREIGN_SINGLE_WINDOW = "foreign_single_window", _("Foreign single window")
+
+
+AGENCY_ROLES = frozenset(
+    {OrganisationRole.CUSTOMS_OFFICE, OrganisationRole.PERMIT_AGENCY, OrganisationRole.PORT_AUTHORITY}
+)
+
+
+class Organisation(models.Model):
+    """A member of the Single Window (X-Road: a member). ``code`` is its stable address."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=40, unique=True, help_text=_("Stable address, e.g. TW-CUS-KEL."))
+    business_id = models.CharField(
+        max_length=8, unique=True, null=True, blank=True, validators=[validate_business_id],
+        help_text=_("Taiwan unified business number (統一編號)."),
+    )
+    name_en = models.CharField(max_length=200)
+    name_zh = models.CharField(max_length=200, blank=True)
+    office_code = models.CharField(
+        max_length=17, blank=True, db_index=True,
+        help_text=_("Customs office code named in declarations (e.g. the UN/LOCODE TWKEL)."),
+    )
+    engine = models.CharField(
+        max_length=40, blank=True,
+        help_text=_("Built-in engine that reads this organisation's mailbox (e.g. customs)."),
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name_en}"
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(r.role for r in self.roles.all())
+
+
+class OrganisationRoleAssignment(models.Model):
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(max_length=40, choices=OrganisationRole.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation", "role"], name="unique_org_role")]
+
+    def __str__(self) -> str:
+        return self.get_role_display()
+
+
+class Membership(models.Model):
+    """A user acting for an organisation, with a role inside it."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("Manager")
+        OPERATOR = "operator", _("Operator")
+        VIEWER = "viewer", _("Viewer")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.OPERATOR)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organisation"], name="unique_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation.code} ({self.role})"
+
+
+class Service(models.Model):
+    """A catalogue entry: one message type a party may send, owned by an agency."""
+
+    class Security(models.TextChoices):
+        CERTIFICATE = "certificate", _("Certificate-based")
+        SIMPLE = "simple", _("Simple")
+
+    code = models.SlugField(max_length=60, unique=True)
+    name_en = models.CharField(max_length=200)
+    name_zh = models.CharField(max_length=200, blank=True)
+    owner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="owned_services")
+    message_type = models.CharField(max_length=80, unique=True, help_text=_("<dataset>.<function>"))
+    security = models.CharField(max_length=20, choices=Security.choices, default=Security.CERTIFICATE)
+    processing_time = models.DurationField(default=timedelta(hours=24))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.message_type})"
+
+
+class AccessGrant(models.Model):
+    """X-Road style access right: who may send, or receive, a service's messages.
+
+    A grant names one organisation, or every organisation holding a role.
+    """
+
+    class Direction(models.TextChoices):
+        SEND = "send", _("May send")
+        RECEIVE = "receive", _("May receive")
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="grants")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="grants"
+    )
+    role = models.CharField(max_length=40, choices=OrganisationRole.choices, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(organisation__isnull=False) & Q(role="")) | (Q(organisation__isnull=True) & ~Q(role="")),
+                name="grant_names_org_or_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.organisation.code if self.organisation else f"role:{self.role}"
+        return f"{who} {self.direction} {self.service.code}"
+
+
+class Certificate(models.Model):
+    """A signing certificate an organisation registered; signatures must use one of these."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="certificates")
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    serial = models.CharField(max_length=40, editable=False)
+    subject = models.CharField(max_length=400, editable=False)
+    not_before = models.DateTimeField(editable=False)
+    not_after = models.DateTimeField(editable=False)
+    pem = models.TextField()
+    registered_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} {self.serial}"
+
+
+class TrustAnchor(models.Model):
+    """A root CA whose chains are trusted for signatures (configuration, kept in the back office)."""
+
+    name = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64, unique=True, editable=False)
+    pem = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RevokedCertificate(models.Model):
+    """A revoked certificate serial (configuration; a CRL or OCSP feed can fill it)."""
+
+    serial = models.CharField(max_length=40, unique=True)
+    reason = models.CharField(max_length=200, blank=True)
+    revoked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class ApiToken(models.Model):
+    """A bearer token for an organisation's system; only its SHA-256 is stored."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} {self.name} ({self.prefix}…)"
+
+
+class AuditRecord(models.Model):
+    """Who changed what in the registry, with old and new values."""
+
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True)
+    action = models.CharField(max_length=20)
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=300)
+    changes = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_repr}"

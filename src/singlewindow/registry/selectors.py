@@ -1,0 +1,83 @@
+"""Reads from the registry that depend on who asks: authentication, access rights, certificates."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q, QuerySet
+
+from singlewindow.registry.actors import Actor
+from singlewindow.registry.models import (
+    AccessGrant,
+    ApiToken,
+    Certificate,
+    Membership,
+    Organisation,
+    Service,
+)
+
+
+def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
+    """The actor for a logged-in person: their (first) organisation membership."""
+    if not user.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.select_related("organisation")
+        .filter(user_id=user.pk, organisation__is_active=True)
+        .order_by("id")
+        .first()
+    )
+    if membership is None:
+        return Actor(organisation=None, user=user)  # type: ignore[arg-type]
+    return Actor(organisation=membership.organisation, user=user,  # type: ignore[arg-type]
+                 membership_role=membership.role)
+
+
+def actor_for_token(raw: str) -> Actor | None:
+    """The actor for an API bearer token, or None when unknown or revoked."""
+    if not raw or len(raw) > 200:
+        return None
+    digest = hashlib.sha256(raw.encode()).hexdigest()
+    token = (
+        ApiToken.objects.select_related("organisation")
+        .filter(token_hash=digest, is_active=True, organisation__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    return Actor(organisation=token.organisation, token=token, membership_role="operator")
+
+
+def service_for_message_type(message_type: str) -> Service | None:
+    return Service.objects.filter(message_type=message_type, is_active=True).first()
+
+
+def _grants_for(organisation: Organisation, direction: str) -> QuerySet[AccessGrant]:
+    roles = list(organisation.roles.values_list("role", flat=True))
+    return AccessGrant.objects.filter(direction=direction).filter(
+        Q(organisation=organisation) | Q(organisation__isnull=True, role__in=roles)
+    )
+
+
+def may_send(organisation: Organisation, service: Service) -> bool:
+    return _grants_for(organisation, AccessGrant.Direction.SEND).filter(service=service).exists()
+
+
+def may_receive(organisation: Organisation, service: Service) -> bool:
+    return _grants_for(organisation, AccessGrant.Direction.RECEIVE).filter(service=service).exists()
+
+
+def registered_certificate(organisation: Organisation, fingerprint: str) -> Certificate | None:
+    """The organisation's active registered certificate with this fingerprint, if any."""
+    return Certificate.objects.filter(
+        organisation=organisation, fingerprint=fingerprint, is_active=True
+    ).first()
+
+
+def organisations_with_role(role: str) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(roles__role=role, is_active=True).distinct()
+
+
+def organisation_by_code(code: str) -> Organisation | None:
+    return Organisation.objects.filter(code=code, is_active=True).first()

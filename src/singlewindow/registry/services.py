@@ -1,0 +1,161 @@
+"""Every write to the registry: one function per use case, each in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from cryptography import x509
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from singlewindow.registry import pki, trust
+from singlewindow.registry.actors import Actor
+from singlewindow.registry.errors import RegistryError, RegistryErrorCode
+from singlewindow.registry.models import (
+    AccessGrant,
+    ApiToken,
+    AuditRecord,
+    Certificate,
+    Membership,
+    Organisation,
+    OrganisationRole,
+    OrganisationRoleAssignment,
+    RevokedCertificate,
+    Service,
+    TrustAnchor,
+)
+
+
+def record_audit(*, actor_user: Any, action: str, obj: Any, changes: dict[str, Any]) -> AuditRecord:
+    """One audit row per registry change (admin and services alike)."""
+    return AuditRecord.objects.create(
+        actor=actor_user if getattr(actor_user, "pk", None) else None,
+        action=action,
+        object_type=type(obj).__name__,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:300],
+        changes=changes,
+    )
+
+
+@transaction.atomic
+def create_organisation(
+    *, code: str, name_en: str, roles: Iterable[str], actor: Actor, name_zh: str = "",
+    business_id: str | None = None, engine: str = "", office_code: str = "",
+) -> Organisation:
+    organisation = Organisation(code=code, name_en=name_en, name_zh=name_zh,
+                                business_id=business_id or None, engine=engine,
+                                office_code=office_code)
+    organisation.full_clean()
+    organisation.save()
+    role_list = sorted(set(roles))
+    for role in role_list:
+        if role not in OrganisationRole.values:
+            raise RegistryError(RegistryErrorCode.UNKNOWN_ROLE, role)
+        OrganisationRoleAssignment.objects.create(organisation=organisation, role=role)
+    record_audit(actor_user=actor.user, action="create", obj=organisation,
+                 changes={"code": code, "business_id": business_id, "roles": role_list})
+    return organisation
+
+
+@transaction.atomic
+def add_member(
+    *, organisation: Organisation, username: str, password: str, role: str, actor: Actor,
+    email: str = "", is_staff: bool = False,
+) -> User:
+    user = User.objects.create_user(username=username, password=password, email=email,
+                                    is_staff=is_staff, is_superuser=is_staff)
+    Membership.objects.create(user=user, organisation=organisation, role=role)
+    record_audit(actor_user=actor.user, action="add_member", obj=organisation,
+                 changes={"username": username, "role": role})
+    return user
+
+
+@transaction.atomic
+def define_service(
+    *, code: str, name_en: str, owner: Organisation, message_type: str, security: str,
+    actor: Actor, name_zh: str = "", processing_time: timedelta = timedelta(hours=24),
+) -> Service:
+    service = Service.objects.create(code=code, name_en=name_en, name_zh=name_zh, owner=owner,
+                                     message_type=message_type, security=security,
+                                     processing_time=processing_time)
+    record_audit(actor_user=actor.user, action="create", obj=service,
+                 changes={"message_type": message_type, "security": security})
+    return service
+
+
+@transaction.atomic
+def grant_access(
+    *, service: Service, direction: str, actor: Actor, organisation: Organisation | None = None,
+    role: str = "",
+) -> AccessGrant:
+    grant = AccessGrant.objects.create(service=service, direction=direction,
+                                       organisation=organisation, role=role)
+    record_audit(actor_user=actor.user, action="grant", obj=grant,
+                 changes={"direction": direction, "role": role,
+                          "organisation": organisation.code if organisation else None})
+    return grant
+
+
+@transaction.atomic
+def register_certificate(*, organisation: Organisation, pem: str, actor: Actor) -> Certificate:
+    """Register an organisation's signing certificate after checking it names that organisation."""
+    try:
+        cert = pki.load_certificate_pem(pem)
+    except (ValueError, TypeError) as exc:
+        raise RegistryError(RegistryErrorCode.INVALID_CERTIFICATE, str(exc)) from None
+    org_code = pki.certificate_org_code(cert)
+    if org_code is not None and org_code != organisation.code:
+        raise RegistryError(RegistryErrorCode.CERTIFICATE_ORGANISATION_MISMATCH,
+                            f"certificate names {org_code}")
+    certificate, _ = Certificate.objects.update_or_create(
+        fingerprint=pki.fingerprint(cert),
+        defaults={
+            "organisation": organisation, "serial": pki.serial_hex(cert),
+            "subject": cert.subject.rfc4514_string()[:400],
+            "not_before": cert.not_valid_before_utc, "not_after": cert.not_valid_after_utc,
+            "pem": pki.certificate_to_pem(cert), "is_active": True,
+        },
+    )
+    record_audit(actor_user=actor.user, action="register_certificate", obj=certificate,
+                 changes={"fingerprint": certificate.fingerprint, "serial": certificate.serial})
+    return certificate
+
+
+@transaction.atomic
+def add_trust_anchor(*, name: str, certificate: x509.Certificate, actor: Actor) -> TrustAnchor:
+    anchor, _ = TrustAnchor.objects.get_or_create(
+        fingerprint=pki.fingerprint(certificate),
+        defaults={"name": name, "pem": pki.certificate_to_pem(certificate)},
+    )
+    record_audit(actor_user=actor.user, action="trust", obj=anchor, changes={"name": name})
+    transaction.on_commit(trust.invalidate)
+    return anchor
+
+
+@transaction.atomic
+def revoke_certificate(*, serial: str, reason: str, actor: Actor) -> RevokedCertificate:
+    revoked, _ = RevokedCertificate.objects.get_or_create(serial=serial.lower(), defaults={"reason": reason})
+    Certificate.objects.filter(serial=serial.lower()).update(is_active=False)
+    record_audit(actor_user=actor.user, action="revoke", obj=revoked, changes={"reason": reason})
+    transaction.on_commit(trust.invalidate)
+    return revoked
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_token(*, organisation: Organisation, name: str, actor: Actor) -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    raw = "sw_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(organisation=organisation, name=name, prefix=raw[:10],
+                                    token_hash=hash_token(raw),
+                                    user=actor.user if getattr(actor.user, "pk", None) else None)
+    record_audit(actor_user=actor.user, action="issue_token", obj=token, changes={"name": name})
+    return token, raw
