@@ -1,0 +1,44 @@
+"""Fixtures shared by every test suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from singlewindow import testing
+
+SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _pki_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One throwaway demo CA and Single Window key for the whole run."""
+    from django.conf import settings
+
+    from singlewindow.exchange.identity import ensure_demo_pki, signing_identity
+
+    directory = tmp_path_factory.mktemp("pki")
+    settings.SW_PKI_DIR = str(directory)
+    signing_identity.cache_clear()  # type: ignore[attr-defined]
+    ensure_demo_pki(directory)
+    return directory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_trust_cache() -> None:
+    from singlewindow.registry import trust
+
+    trust.invalidate()
+
+
+@pytest.fixture
+def world(db: None) -> testing.World:
+    return testing.build_world()
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    if not SHARED_DATA.exists():
+        pytest.skip(f"shared data directory not found beside the repository ({SHARED_DATA})")
+    return SHARED_DATA

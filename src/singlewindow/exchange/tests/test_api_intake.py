@@ -1,0 +1,59 @@
+"""POST /api/v1/messages: the happy path and the receipt."""
+
+import json
+
+from singlewindow import testing
+from singlewindow.exchange import jws
+from singlewindow.exchange.models import Delivery, EvidenceEntry, Message, TimelineEvent
+
+
+def post(client, party, document, **kwargs):
+    payload = testing.encode(document)
+    return client.post("/api/v1/messages", data=payload,
+                       **testing.submit_headers(party, payload, **kwargs))
+
+
+def test_signed_declaration_is_received_routed_and_receipted(client, world):
+    response = post(client, world["trader_a"], testing.declaration())
+    assert response.status_code == 201, response.content
+    body = response.json()
+    receipt = body["receipt"]
+    message = Message.objects.get(pk=receipt["message_id"])
+    assert message.sender == world["trader_a"].organisation
+    assert receipt["payload_sha256"] == message.payload_sha256
+    # the receipt is signed by the Single Window over its canonical bytes
+    signed = jws.verify_detached(body["signature"], json.dumps(
+        receipt, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    assert signed.chain[0].subject.rfc4514_string().find("Single Window") >= 0
+    # routed to the customs office named in the declaration, and only there
+    assert [d.recipient.code for d in Delivery.objects.filter(message=message)] == ["t-customs-kel"]
+    entry = EvidenceEntry.objects.get(seq=receipt["evidence_seq"])
+    assert entry.kind == "message.received" and entry.leaf_hash == receipt["leaf_hash"]
+    assert TimelineEvent.objects.filter(consignment__ucr="6TW30000002-IMP0001").count() == 1
+
+
+def test_resending_the_same_client_reference_returns_the_original_receipt(client, world):
+    first = post(client, world["trader_a"], testing.declaration())
+    entries = EvidenceEntry.objects.count()
+    again = post(client, world["trader_a"], testing.declaration())
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert Message.objects.count() == 1
+    assert EvidenceEntry.objects.count() == entries
+
+
+def test_mailbox_ack_and_timeline(client, world):
+    receipt = post(client, world["trader_a"], testing.declaration()).json()["receipt"]
+    customs = world["customs"]
+    page = client.get("/api/v1/mailbox?after=0", **customs.auth()).json()
+    assert [i["message_id"] for i in page["items"]] == [receipt["message_id"]]
+    assert page["next_cursor"] == receipt["evidence_seq"]
+    assert client.get(f"/api/v1/mailbox?after={page['next_cursor']}", **customs.auth()).json()["items"] == []
+    delivery_id = page["items"][0]["delivery_id"]
+    acked = client.post(f"/api/v1/mailbox/{delivery_id}/ack", **customs.auth()).json()
+    assert acked["state"] == "acknowledged"
+    sent = client.get(f"/api/v1/messages/{receipt['message_id']}", **world["trader_a"].auth()).json()
+    assert sent["deliveries"][0]["state"] == "acknowledged"
+    timeline = client.get("/api/v1/consignments/6TW30000002-IMP0001/timeline",
+                          **world["trader_a"].auth()).json()
+    assert [e["kind"] for e in timeline["events"]] == ["message.received", "delivery.acknowledged"]

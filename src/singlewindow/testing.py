@@ -1,0 +1,144 @@
+"""Test support: build a small, real world (orgs, CA, certificates, tokens, grants) via services.
+
+Used by the test suites and the benchmarks; nothing here is imported by production code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from singlewindow.exchange import jws
+from singlewindow.exchange.identity import ensure_demo_pki
+from singlewindow.registry import pki
+from singlewindow.registry import services as registry
+from singlewindow.registry.actors import SYSTEM
+from singlewindow.registry.models import AccessGrant, Organisation, OrganisationRole, Service
+
+R = OrganisationRole
+
+
+@dataclass
+class Party:
+    organisation: Organisation
+    key: pki.KeyPair
+    token: str
+    username: str
+    password: str
+
+    @property
+    def code(self) -> str:
+        return self.organisation.code
+
+    def auth(self) -> dict[str, str]:
+        return {"HTTP_AUTHORIZATION": f"Bearer {self.token}"}
+
+
+@dataclass
+class World:
+    root: pki.KeyPair
+    parties: dict[str, Party] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> Party:
+        return self.parties[name]
+
+
+# name, code, business id, roles, office code
+WORLD_ORGS = (
+    ("trader_a", "t-trader-a", "30000002", (R.TRADER,), ""),
+    ("trader_b", "t-trader-b", "30000007", (R.TRADER,), ""),
+    ("broker", "t-broker", "30000013", (R.CUSTOMS_BROKER,), ""),
+    ("customs", "t-customs-kel", "30000018", (R.CUSTOMS_OFFICE,), "TWKEL"),
+    ("customs_2", "t-customs-khh", "30000024", (R.CUSTOMS_OFFICE,), "TWKHH"),
+    ("agency", "t-agency", "30000029", (R.PERMIT_AGENCY,), ""),
+    ("bank", "t-bank", "30000034", (R.BANK,), ""),
+)
+
+
+def build_world(*, engine: str = "") -> World:
+    """Organisations with users, tokens, registered certificates, services and grants."""
+    root = ensure_demo_pki()
+    registry.add_trust_anchor(name="test root", certificate=root.certificate, actor=SYSTEM)
+    world = World(root=root)
+    for name, code, business_id, roles, office in WORLD_ORGS:
+        org = registry.create_organisation(
+            code=code, name_en=f"Org {name}", name_zh=f"機構{name}", roles=roles, business_id=business_id,
+            office_code=office, engine=engine if office else "", actor=SYSTEM,
+        )
+        key = pki.issue_organisation_certificate(root, org_code=code, organisation_name=f"Org {name}")
+        registry.register_certificate(organisation=org, pem=pki.certificate_to_pem(key.certificate),
+                                      actor=SYSTEM)
+        _, token = registry.issue_api_token(organisation=org, name="test", actor=SYSTEM)
+        password = f"pw-{name}-12345"
+        registry.add_member(organisation=org, username=name, password=password, role="manager", actor=SYSTEM)
+        world.parties[name] = Party(org, key, token, name, password)
+    owner = world["customs"].organisation
+    for code, mtype, security, senders, receivers in (
+        ("imp", "import_declaration.submit", Service.Security.CERTIFICATE, (R.TRADER, R.CUSTOMS_BROKER),
+         (R.CUSTOMS_OFFICE,)),
+        ("exp", "export_declaration.submit", Service.Security.SIMPLE, (R.TRADER, R.CUSTOMS_BROKER),
+         (R.CUSTOMS_OFFICE,)),
+        ("res", "customs_response.notification", Service.Security.SIMPLE, (R.CUSTOMS_OFFICE,),
+         (R.TRADER, R.CUSTOMS_BROKER)),
+    ):
+        service = registry.define_service(code=code, name_en=code, owner=owner, message_type=mtype,
+                                          security=security, processing_time=timedelta(hours=1),
+                                          actor=SYSTEM)
+        for role in senders:
+            registry.grant_access(service=service, direction=AccessGrant.Direction.SEND, role=role, actor=SYSTEM)
+        for role in receivers:
+            registry.grant_access(service=service, direction=AccessGrant.Direction.RECEIVE, role=role,
+                                  actor=SYSTEM)
+    return world
+
+
+def declaration(*, ucr: str = "6TW30000002-IMP0001", office: str = "TWKEL", declarant: str = "30000002",
+                importer: str = "30000002", reference: str = "REF-1", items: int = 1) -> dict[str, Any]:
+    """A valid import declaration document (JSON shape)."""
+    return {
+        "functionCode": "9",
+        "functionalReferenceId": reference,
+        "ucr": ucr,
+        "declarationOffice": office,
+        "declarant": {"id": declarant, "name": "Declarant Co."},
+        "importer": {"id": importer, "name": "Importer Co."},
+        "currencyCode": "USD",
+        "invoiceAmount": "1200.00",
+        "goodsItems": [
+            {"sequenceNumeric": i + 1, "description": "Laptop computers", "classification": "847130",
+             "originCountry": "CN", "quantity": "10", "unitCode": "PCE", "netMass": "25.5",
+             "grossMass": "30", "valueAmount": "1200.00"}
+            for i in range(items)
+        ],
+    }
+
+
+def encode(document: dict[str, Any]) -> bytes:
+    return json.dumps(document, ensure_ascii=False).encode()
+
+
+def sign(party: Party, payload: bytes, *, message_type: str, client_reference: str,
+         key: pki.KeyPair | None = None, chain: list[Any] | None = None) -> str:
+    key = key or party.key
+    return jws.sign_detached(
+        payload, key.private_key, chain or [key.certificate],
+        extra_header={"swt": message_type, "swr": client_reference},
+    )
+
+
+def submit_headers(party: Party, payload: bytes, *, message_type: str = "import_declaration.submit",
+                   client_reference: str = "c-1", signed: bool = True,
+                   content_type: str = "application/json") -> dict[str, str]:
+    """Django test-client keyword headers for POST /api/v1/messages."""
+    headers = {
+        **party.auth(),
+        "HTTP_X_SW_MESSAGE_TYPE": message_type,
+        "HTTP_X_SW_CLIENT_REFERENCE": client_reference,
+        "content_type": content_type,
+    }
+    if signed:
+        headers["HTTP_X_SW_SIGNATURE"] = sign(party, payload, message_type=message_type,
+                                              client_reference=client_reference)
+    return headers
