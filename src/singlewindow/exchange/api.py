@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
+from ninja.responses import Status
 
 from singlewindow.exchange import evidence, intake, selectors, services
 from singlewindow.exchange.auth import API_AUTH, actor_of
@@ -37,7 +38,7 @@ def _not_found(what: str) -> ExchangeError:
 
 
 @router.post("/messages", response={200: ReceiptOut, 201: ReceiptOut}, summary="Submit a message")
-def submit_message(request: HttpRequest) -> tuple[int, dict[str, object]]:
+def submit_message(request: HttpRequest) -> Status[dict[str, object]]:
     """Submit payload bytes as the body; the envelope travels in headers.
 
     Headers: ``Content-Type`` (the format), ``X-SW-Message-Type`` (``<dataset>.<function>``),
@@ -66,7 +67,7 @@ def submit_message(request: HttpRequest) -> tuple[int, dict[str, object]]:
         raise error
     result = intake.submit_message(envelope=envelope, actor=actor)
     assert result.message.receipt is not None
-    return (201 if result.created else 200), result.message.receipt
+    return Status(201 if result.created else 200, result.message.receipt)
 
 
 def _message_out(message: Message) -> MessageOut:
