@@ -1,0 +1,129 @@
+"""Signed webhook pushes: delivery, retries with exponential backoff, dead letters, redelivery."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+
+from singlewindow import testing
+from singlewindow.exchange import jws, services, webhooks
+from singlewindow.exchange.identity import signing_identity
+from singlewindow.exchange.intake import Envelope, submit_message
+from singlewindow.exchange.models import Delivery, EvidenceEntry
+from singlewindow.registry.actors import Actor
+
+
+class Receiver:
+    """A loopback HTTP endpoint that answers with scripted status codes and keeps what it got."""
+
+    def __init__(self) -> None:
+        self.statuses: list[int] = []
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/inbox"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    receiver = Receiver()
+    yield receiver
+    receiver.server.shutdown()
+
+
+@pytest.fixture
+def pushed_delivery(world, receiver) -> Delivery:
+    customs = world["customs"]
+    services.set_webhook(actor=Actor(organisation=customs.organisation), url=receiver.url)
+    payload = testing.encode(testing.declaration())
+    trader = world["trader_a"]
+    result = submit_message(
+        envelope=Envelope("import_declaration.submit", "c-1", "application/json", payload,
+                          testing.sign(trader, payload, message_type="import_declaration.submit",
+                                       client_reference="c-1")),
+        actor=Actor(organisation=trader.organisation),
+    )
+    delivery = Delivery.objects.get(message=result.message)
+    assert delivery.push_state == Delivery.PushState.PENDING
+    return delivery
+
+
+def _make_due(delivery: Delivery) -> None:
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+
+
+def test_push_is_signed_by_the_single_window_and_carries_the_exact_payload(pushed_delivery, receiver):
+    assert webhooks.push_delivery(pushed_delivery.pk) == "succeeded"
+    headers, body = receiver.received[0]
+    signed = jws.verify_detached(headers["X-SW-Signature"], body)
+    assert signed.chain[0] == signing_identity().certificate
+    pushed = json.loads(body)
+    assert base64.b64decode(pushed["payload_base64"]) == bytes(pushed_delivery.message.payload)
+    delivery = Delivery.objects.get(pk=pushed_delivery.pk)
+    assert (delivery.state, delivery.push_state, delivery.push_attempts) == ("delivered", "succeeded", 1)
+    assert EvidenceEntry.objects.filter(kind="delivery.delivered", message_id=delivery.message_id).exists()
+    # a second run finds nothing due: pushed exactly once
+    assert webhooks.push_delivery(pushed_delivery.pk) == "skipped"
+    assert len(receiver.received) == 1
+
+
+def test_failures_back_off_exponentially_then_dead_letter_then_manual_redelivery(
+    pushed_delivery, receiver, settings
+):
+    settings.SW_WEBHOOK_MAX_ATTEMPTS = 3
+    settings.SW_WEBHOOK_BACKOFF_SECONDS = 5
+    receiver.statuses = [500, 503, 502]
+    gaps = []
+    for _ in range(3):
+        _make_due(pushed_delivery)
+        before = timezone.now()
+        state = webhooks.push_delivery(pushed_delivery.pk)
+        delivery = Delivery.objects.get(pk=pushed_delivery.pk)
+        if delivery.next_attempt_at:
+            gaps.append(round((delivery.next_attempt_at - before).total_seconds()))
+    assert gaps == [5, 10]
+    assert state == "dead"
+    assert delivery.push_state == "dead" and delivery.last_error == "HTTP 502"
+    assert delivery.state == "pending"  # never reached the recipient; still in its pull mailbox
+    assert EvidenceEntry.objects.filter(kind="delivery.dead_lettered").count() == 1
+    assert webhooks.push_delivery(pushed_delivery.pk) == "skipped"  # dead letters are not retried
+
+    services.redeliver(delivery=delivery, actor=Actor(organisation=delivery.recipient))
+    assert webhooks.push_delivery(pushed_delivery.pk) == "succeeded"
+    assert len(receiver.received) == 4
+
+
+def test_unreachable_endpoint_is_a_retry_not_a_crash(pushed_delivery, receiver):
+    receiver.server.shutdown()
+    receiver.server.server_close()
+    assert webhooks.push_delivery(pushed_delivery.pk) == "pending"
+    delivery = Delivery.objects.get(pk=pushed_delivery.pk)
+    assert delivery.push_attempts == 1 and "ConnectError" in delivery.last_error
+
+
+def test_webhook_url_must_be_http(world):
+    from singlewindow.exchange.errors import ExchangeError
+
+    with pytest.raises(ExchangeError):
+        services.set_webhook(actor=Actor(organisation=world["customs"].organisation), url="file:///etc/passwd")
