@@ -34,7 +34,7 @@ def engine_names() -> list[str]:
 def process_engine_delivery(delivery_id: int) -> bool:
     """Run the engine for one delivery; False when already done or taken by another worker."""
     delivery = (
-        Delivery.objects.select_for_update(skip_locked=True)
+        Delivery.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("message__sender", "message__consignment", "recipient")
         .filter(pk=delivery_id)
         .first()

@@ -17,7 +17,7 @@ from singlewindow.registry.actors import Actor
 def lock_deliveries(ids: list[int]) -> list[Delivery]:
     """Row locks in primary-key order, so concurrent takers never deadlock."""
     return list(
-        Delivery.objects.select_for_update().select_related("message", "recipient")
+        Delivery.objects.select_for_update(of=("self",)).select_related("message", "recipient")
         .filter(pk__in=ids).order_by("pk")
     )
 
