@@ -27,9 +27,9 @@ def _pki_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _fresh_trust_cache() -> None:
-    from singlewindow.registry import trust
+    from singlewindow.registry import cache
 
-    trust.invalidate()
+    cache.invalidate()
 
 
 @pytest.fixture

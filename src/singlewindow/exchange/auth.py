@@ -21,6 +21,13 @@ class SessionActorAuth(APIKeyCookie):
 
     param_name = "sessionid"
 
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No session cookie: nothing to authenticate, so no CSRF question either; a system
+        # with a bad bearer token then gets 401, not a confusing CSRF refusal.
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         return actor_for_user(request.user)
 

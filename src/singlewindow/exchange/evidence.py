@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
-from singlewindow.exchange.identity import signing_identity
+from singlewindow.exchange.identity import SW_CODE, signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
 from singlewindow.registry import pki
 
@@ -246,9 +246,11 @@ def _checkpoint_ok(checkpoint: Checkpoint, frontier: CompactRange, verifier: pki
     try:
         parsed = json.loads(body)
         signed = jws.verify_detached(checkpoint.signature, body)
-        verifier.verify(signed.chain, at=checkpoint.created_at)
+        leaf = verifier.verify(signed.chain, at=checkpoint.created_at)
     except (ValueError, jws.SignatureError, pki.ChainError):
         return False
+    if pki.certificate_org_code(leaf) != SW_CODE:
+        return False  # signed under our root, but not by the Single Window itself
     root = frontier.root().hex()
     return bool(parsed.get("tree_size") == checkpoint.tree_size and parsed.get("root_hash") == root
                 and checkpoint.root_hash == root)

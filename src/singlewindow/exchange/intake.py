@@ -11,11 +11,12 @@ import hashlib
 import re
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import uuid6
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.codecs import codec_for_content_type
@@ -36,6 +37,7 @@ from singlewindow.exchange.models import (
 )
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.cache import TTLCache
 from singlewindow.registry.models import Organisation, Service
 
 MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}$")
@@ -184,52 +186,74 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
            signer: str, document: Any, recipients: list[Organisation]) -> Message:
     now = timezone.now()
     ucr = getattr(document, "ucr", None)
-    consignment = Consignment.objects.get_or_create(ucr=ucr)[0] if ucr else None
-    message = Message.objects.create(
+    consignment_id = _upsert_consignment(ucr, now) if ucr else None
+    if consignment_id is not None:
+        _link_parties(consignment_id, sender, document, recipients)
+    message = Message(
         id=new_message_id(), message_type=envelope.message_type, sender=sender,
         sent_by=actor.label[:200], client_reference=envelope.client_reference,
-        consignment=consignment, format=fmt, content_type=envelope.content_type[:100],
+        consignment_id=consignment_id, format=fmt, content_type=envelope.content_type[:100],
         payload=envelope.payload, payload_sha256=digest, signature=envelope.signature,
         signer_fingerprint=signer, received_at=now,
     )
-    head = lock_evidence_head()  # from here to commit, appends are serialised
+    head = lock_evidence_head()  # from here to commit, appends are serialised: keep it short
     entry = append_evidence("message.received", {
         "message_type": envelope.message_type, "sender": sender.code,
         "client_reference": envelope.client_reference, "payload_sha256": digest,
         "signer": signer, "ucr": ucr, "recipients": sorted(r.code for r in recipients),
     }, message_id=message.id, head=head, at=now)
-    pushed = set(WebhookEndpoint.objects.filter(
-        organisation__in=recipients, is_active=True).values_list("organisation_id", flat=True))
+    message.evidence_seq = entry.seq
+    message.receipt = sign_receipt(message, entry.leaf_hash)
+    message.save(force_insert=True)
+    pushed = webhook_organisations()
     deliveries = Delivery.objects.bulk_create([
         Delivery(message=message, recipient=r, seq=entry.seq,
                  push_state=Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
                  next_attempt_at=now if r.pk in pushed else None)
         for r in recipients
     ])
-    if consignment is not None:
-        _link_parties(consignment, sender, document, recipients)
+    if consignment_id is not None:
         en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
         TimelineEvent.objects.create(
-            consignment=consignment, at=now, kind="message.received", message=message,
+            consignment_id=consignment_id, at=now, kind="message.received", message=message,
             organisation=sender, evidence_seq=entry.seq,
             title_en=f"{en} ({envelope.message_type}) received from {sender.name_en}",
             title_zh=f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
         )
-    message.evidence_seq = entry.seq
-    message.receipt = sign_receipt(message, entry.leaf_hash)
-    message.save(update_fields=["evidence_seq", "receipt"])
     transaction.on_commit(lambda: dispatch.after_intake(deliveries, recipients, entry.seq))
     return message
 
 
-def _link_parties(consignment: Consignment, sender: Organisation, document: Any,
+def _upsert_consignment(ucr: str, now: datetime) -> int:
+    """One statement whether the UCR is new or known (both databases support ON CONFLICT)."""
+    table = connection.ops.quote_name(Consignment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (ucr, created_at) VALUES (%s, %s) "  # noqa: S608 - table name from model
+            "ON CONFLICT (ucr) DO UPDATE SET ucr = EXCLUDED.ucr RETURNING id",
+            [ucr, now],
+        )
+        row = cursor.fetchone()
+    return int(row[0])
+
+
+_webhooks: TTLCache[frozenset[Any]] = TTLCache()
+
+
+def webhook_organisations() -> frozenset[Any]:
+    """Organisations with an active webhook (cached briefly like registry lookups)."""
+    return _webhooks.get("active", lambda: frozenset(
+        WebhookEndpoint.objects.filter(is_active=True).values_list("organisation_id", flat=True)))
+
+
+def _link_parties(consignment_id: int, sender: Organisation, document: Any,
                   recipients: list[Organisation]) -> None:
-    rows = [(sender.pk, ConsignmentParty.Relation.SENDER)]
-    rows += [(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients]
-    named = Organisation.objects.filter(business_id__in=routing.named_business_ids(document))
-    rows += [(pk, ConsignmentParty.Relation.NAMED) for pk in named.values_list("pk", flat=True)]
+    rows = {(sender.pk, ConsignmentParty.Relation.SENDER)}
+    rows |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
+    named = selectors.organisations_by_business_ids(routing.named_business_ids(document))
+    rows |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named}
     ConsignmentParty.objects.bulk_create(
-        [ConsignmentParty(consignment=consignment, organisation_id=pk, relation=rel) for pk, rel in set(rows)],
+        [ConsignmentParty(consignment_id=consignment_id, organisation_id=pk, relation=rel) for pk, rel in rows],
         ignore_conflicts=True,
     )
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from singlewindow.registry.models import Organisation, OrganisationRole
+from singlewindow.registry import selectors
+from singlewindow.registry.models import Organisation
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,7 @@ def named_business_ids(document: Any) -> list[str]:
 @register_route("export_declaration")
 def _declaration_office(context: RoutingContext) -> list[Organisation]:
     """A declaration goes to the customs office it names."""
-    return list(
-        Organisation.objects.filter(
-            office_code=context.document.declaration_office,
-            roles__role=OrganisationRole.CUSTOMS_OFFICE,
-            is_active=True,
-        )
-    )
+    return selectors.customs_offices(context.document.declaration_office)
 
 
 @register_route("customs_response")

@@ -11,6 +11,7 @@ from singlewindow.datamodel.issues import Issue
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import append_evidence
 from singlewindow.exchange.models import Delivery, TimelineEvent, WebhookEndpoint
+from singlewindow.registry import cache
 from singlewindow.registry.actors import Actor
 
 
@@ -100,6 +101,8 @@ def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEnd
         raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
             "webhook.url", "/url", "The webhook URL must be an http(s) URL of at most 500 characters.",
             "Webhook 網址須為 http(s) 網址且不超過 500 字元。")])
+    cache.invalidate()
+    transaction.on_commit(cache.invalidate)
     endpoint, _ = WebhookEndpoint.objects.update_or_create(
         organisation=actor.organisation, defaults={"url": url, "is_active": is_active})
     append_evidence("webhook.configured", {"organisation": actor.organisation.code, "url": url,

@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
 
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.cache import TTLCache
 from singlewindow.registry.models import (
     AccessGrant,
     ApiToken,
@@ -34,45 +35,71 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
                  membership_role=membership.role)
 
 
+_tokens: TTLCache[ApiToken | None] = TTLCache()
+_services: TTLCache[Service | None] = TTLCache()
+_grants: TTLCache[bool] = TTLCache()
+_certificates: TTLCache[Certificate | None] = TTLCache()
+_offices: TTLCache[list[Organisation]] = TTLCache()
+_named: TTLCache[list[Organisation]] = TTLCache()
+
+
 def actor_for_token(raw: str) -> Actor | None:
     """The actor for an API bearer token, or None when unknown or revoked."""
     if not raw or len(raw) > 200:
         return None
     digest = hashlib.sha256(raw.encode()).hexdigest()
-    token = (
+    token = _tokens.get(digest, lambda: (
         ApiToken.objects.select_related("organisation")
         .filter(token_hash=digest, is_active=True, organisation__is_active=True)
         .first()
-    )
+    ))
     if token is None:
         return None
     return Actor(organisation=token.organisation, token=token, membership_role="operator")
 
 
 def service_for_message_type(message_type: str) -> Service | None:
-    return Service.objects.filter(message_type=message_type, is_active=True).first()
+    return _services.get(message_type, lambda: (
+        Service.objects.filter(message_type=message_type, is_active=True).first()
+    ))
 
 
-def _grants_for(organisation: Organisation, direction: str) -> QuerySet[AccessGrant]:
-    roles = list(organisation.roles.values_list("role", flat=True))
-    return AccessGrant.objects.filter(direction=direction).filter(
-        Q(organisation=organisation) | Q(organisation__isnull=True, role__in=roles)
-    )
+def _granted(organisation: Organisation, service: Service, direction: str) -> bool:
+    def load() -> bool:
+        roles = list(organisation.roles.values_list("role", flat=True))
+        return AccessGrant.objects.filter(direction=direction, service=service).filter(
+            Q(organisation=organisation) | Q(organisation__isnull=True, role__in=roles)
+        ).exists()
+
+    return _grants.get((organisation.pk, service.pk, direction), load)
 
 
 def may_send(organisation: Organisation, service: Service) -> bool:
-    return _grants_for(organisation, AccessGrant.Direction.SEND).filter(service=service).exists()
+    return _granted(organisation, service, AccessGrant.Direction.SEND)
 
 
 def may_receive(organisation: Organisation, service: Service) -> bool:
-    return _grants_for(organisation, AccessGrant.Direction.RECEIVE).filter(service=service).exists()
+    return _granted(organisation, service, AccessGrant.Direction.RECEIVE)
 
 
 def registered_certificate(organisation: Organisation, fingerprint: str) -> Certificate | None:
     """The organisation's active registered certificate with this fingerprint, if any."""
-    return Certificate.objects.filter(
-        organisation=organisation, fingerprint=fingerprint, is_active=True
-    ).first()
+    return _certificates.get((organisation.pk, fingerprint), lambda: (
+        Certificate.objects.filter(organisation=organisation, fingerprint=fingerprint, is_active=True).first()
+    ))
+
+
+def customs_offices(office_code: str) -> list[Organisation]:
+    """Active customs offices answering to an office code named in declarations."""
+    from singlewindow.registry.models import OrganisationRole
+
+    return _offices.get(office_code, lambda: list(Organisation.objects.filter(
+        office_code=office_code, roles__role=OrganisationRole.CUSTOMS_OFFICE, is_active=True)))
+
+
+def organisations_by_business_ids(business_ids: list[str]) -> list[Organisation]:
+    key = tuple(sorted(business_ids))
+    return _named.get(key, lambda: list(Organisation.objects.filter(business_id__in=key, is_active=True)))
 
 
 def organisations_with_role(role: str) -> QuerySet[Organisation]:

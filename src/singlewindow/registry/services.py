@@ -12,7 +12,7 @@ from cryptography import x509
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from singlewindow.registry import pki, trust
+from singlewindow.registry import cache, pki
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.errors import RegistryError, RegistryErrorCode
 from singlewindow.registry.models import (
@@ -31,7 +31,9 @@ from singlewindow.registry.models import (
 
 
 def record_audit(*, actor_user: Any, action: str, obj: Any, changes: dict[str, Any]) -> AuditRecord:
-    """One audit row per registry change (admin and services alike)."""
+    """One audit row per registry change (admin and services alike); clears the read caches."""
+    cache.invalidate()
+    transaction.on_commit(cache.invalidate)
     return AuditRecord.objects.create(
         actor=actor_user if getattr(actor_user, "pk", None) else None,
         action=action,
@@ -133,7 +135,6 @@ def add_trust_anchor(*, name: str, certificate: x509.Certificate, actor: Actor) 
         defaults={"name": name, "pem": pki.certificate_to_pem(certificate)},
     )
     record_audit(actor_user=actor.user, action="trust", obj=anchor, changes={"name": name})
-    transaction.on_commit(trust.invalidate)
     return anchor
 
 
@@ -142,7 +143,6 @@ def revoke_certificate(*, serial: str, reason: str, actor: Actor) -> RevokedCert
     revoked, _ = RevokedCertificate.objects.get_or_create(serial=serial.lower(), defaults={"reason": reason})
     Certificate.objects.filter(serial=serial.lower()).update(is_active=False)
     record_audit(actor_user=actor.user, action="revoke", obj=revoked, changes={"reason": reason})
-    transaction.on_commit(trust.invalidate)
     return revoked
 
 
