@@ -16,11 +16,11 @@ def _pki_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One throwaway demo CA and Single Window key for the whole run."""
     from django.conf import settings
 
-    from singlewindow.exchange.identity import ensure_demo_pki, signing_identity
+    from singlewindow.exchange.identity import ensure_demo_pki, reset_identity_cache
 
     directory = tmp_path_factory.mktemp("pki")
     settings.SW_PKI_DIR = str(directory)
-    signing_identity.cache_clear()  # type: ignore[attr-defined]
+    reset_identity_cache()
     ensure_demo_pki(directory)
     return directory
 

@@ -47,7 +47,7 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 
 @api.exception_handler(ValidationError)
 def _invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [
+    errors: list[dict[str, object]] = [
         {"code": f"request.{e.get('type', 'invalid')}", "pointer": json_pointer(list(e.get("loc", []))),
          "message": {"en": str(e.get("msg", "invalid")), "zh-Hant": "請求內容格式錯誤。"}}
         for e in exc.errors[:50]

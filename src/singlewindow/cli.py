@@ -126,7 +126,7 @@ def cmd_serve(options: argparse.Namespace, migrated: bool = False) -> int:
         "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-",
         "--graceful-timeout", "5", "--timeout", "60",
     ])
-    worker = subprocess.Popen([sys.executable, "-m", "singlewindow.cli", "worker"])  # noqa: S603
+    worker = subprocess.Popen([sys.executable, "-m", "singlewindow.cli", "worker"])
     print(f"Single Window at http://{options.host}:{options.port}/  (API docs: /api/docs)", flush=True)
     children = [web, worker]
 

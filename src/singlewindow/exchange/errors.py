@@ -61,7 +61,8 @@ TITLES = {
     ExchangeErrorCode.CERTIFICATE_NOT_REGISTERED: ("Certificate not registered to the sender", "憑證未登錄於傳送機構"),
     ExchangeErrorCode.CERTIFICATE_REJECTED: ("Certificate not acceptable", "憑證無效"),
     ExchangeErrorCode.NO_ROUTE: ("No recipient for this message", "找不到訊息收件者"),
-    ExchangeErrorCode.CLIENT_REFERENCE_REUSED: ("Client reference already used for other content", "客戶參考編號已用於不同內容"),
+    ExchangeErrorCode.CLIENT_REFERENCE_REUSED: (
+        "Client reference already used for other content", "客戶參考編號已用於不同內容"),
     ExchangeErrorCode.NOT_FOUND: ("Not found", "查無資料"),
 }
 

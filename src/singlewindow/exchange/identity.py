@@ -73,7 +73,7 @@ def ensure_demo_pki(directory: Path | None = None) -> pki.KeyPair:
         (directory / SW_CERT).write_text(
             pki.certificate_to_pem(own.certificate) + pki.certificate_to_pem(root.certificate)
         )
-    signing_identity.cache_clear()
+    reset_identity_cache()
     return root
 
 
@@ -93,4 +93,6 @@ def signing_identity() -> SigningIdentity:
     return _load_identity(key_path, cert_path)
 
 
-signing_identity.cache_clear = _load_identity.cache_clear  # type: ignore[attr-defined]
+def reset_identity_cache() -> None:
+    """Forget loaded keys (after they were created or replaced on disk)."""
+    _load_identity.cache_clear()

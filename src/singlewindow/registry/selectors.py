@@ -30,8 +30,8 @@ def actor_for_user(user: AbstractBaseUser | AnonymousUser) -> Actor | None:
         .first()
     )
     if membership is None:
-        return Actor(organisation=None, user=user)  # type: ignore[arg-type]
-    return Actor(organisation=membership.organisation, user=user,  # type: ignore[arg-type]
+        return Actor(organisation=None, user=user)
+    return Actor(organisation=membership.organisation, user=user,
                  membership_role=membership.role)
 
 

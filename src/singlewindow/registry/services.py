@@ -156,6 +156,6 @@ def issue_api_token(*, organisation: Organisation, name: str, actor: Actor) -> t
     raw = "sw_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(organisation=organisation, name=name, prefix=raw[:10],
                                     token_hash=hash_token(raw),
-                                    user=actor.user if getattr(actor.user, "pk", None) else None)
+                                    user_id=getattr(actor.user, "pk", None))
     record_audit(actor_user=actor.user, action="issue_token", obj=token, changes={"name": name})
     return token, raw

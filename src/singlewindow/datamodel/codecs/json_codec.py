@@ -40,7 +40,7 @@ def _depth(document: Any) -> int:
 
 class JsonCodec:
     name = "json"
-    content_types = ("application/json",)
+    content_types: tuple[str, ...] = ("application/json",)
 
     def decode(self, payload: bytes) -> dict[str, Any]:
         try:
