@@ -63,7 +63,7 @@ def submit_message(request: HttpRequest) -> Status[dict[str, object]]:
     if declared > settings.SW_MAX_MESSAGE_BYTES:
         error = ExchangeError(ExchangeErrorCode.TOO_LARGE,
                               detail=f"body of {declared} bytes exceeds {settings.SW_MAX_MESSAGE_BYTES}")
-        intake.record_rejection(envelope=envelope, actor=actor, digest="", error=error)
+        intake.record_rejection(envelope=envelope, actor=actor, digest="", error=error, size=declared)
         raise error
     result = intake.submit_message(envelope=envelope, actor=actor)
     assert result.message.receipt is not None

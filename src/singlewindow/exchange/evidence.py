@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
-from singlewindow.exchange.identity import SW_CODE, signing_identity
+from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
 from singlewindow.registry import pki
 
@@ -191,6 +191,7 @@ def verify_evidence() -> VerificationReport:
     previous = ZERO_HASH
     expected = 1
     verifier = _checkpoint_verifier()
+    own_fingerprint = pki.fingerprint(signing_identity().certificate)
     for seq, kind, message_id, body, leaf_hex, chain_hex in _entry_rows():
         if seq != expected:
             report.fail(expected, f"entry {expected}: missing (next stored entry is {seq})")
@@ -214,7 +215,7 @@ def verify_evidence() -> VerificationReport:
         frontier.append(leaf)
         report.entries = seq
         while next_checkpoint is not None and next_checkpoint.tree_size == seq:
-            if not _checkpoint_ok(next_checkpoint, frontier, verifier):
+            if not _checkpoint_ok(next_checkpoint, frontier, verifier, own_fingerprint):
                 report.fail(seq, f"checkpoint at tree size {seq}: root or signature does not verify")
                 return report
             report.checkpoints += 1
@@ -241,7 +242,8 @@ def _checkpoint_verifier() -> pki.ChainVerifier:
     return pki.ChainVerifier(trust_anchors=[identity.chain[-1]], revoked_serials=frozenset())
 
 
-def _checkpoint_ok(checkpoint: Checkpoint, frontier: CompactRange, verifier: pki.ChainVerifier) -> bool:
+def _checkpoint_ok(checkpoint: Checkpoint, frontier: CompactRange, verifier: pki.ChainVerifier,
+                   own_fingerprint: str) -> bool:
     body = checkpoint.body.encode()
     try:
         parsed = json.loads(body)
@@ -249,7 +251,7 @@ def _checkpoint_ok(checkpoint: Checkpoint, frontier: CompactRange, verifier: pki
         leaf = verifier.verify(signed.chain, at=checkpoint.created_at)
     except (ValueError, jws.SignatureError, pki.ChainError):
         return False
-    if pki.certificate_org_code(leaf) != SW_CODE:
+    if pki.fingerprint(leaf) != own_fingerprint:
         return False  # signed under our root, but not by the Single Window itself
     root = frontier.root().hex()
     return bool(parsed.get("tree_size") == checkpoint.tree_size and parsed.get("root_hash") == root

@@ -83,7 +83,7 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
     _check_envelope(envelope)
     existing = Message.objects.filter(sender=sender, client_reference=envelope.client_reference).first()
     if existing is not None:
-        return _replay(existing, digest)
+        return _replay(existing, envelope, digest)
     codec = codec_for_content_type(envelope.content_type)
     if codec is None:
         raise ExchangeError(ExchangeErrorCode.UNSUPPORTED_CONTENT_TYPE,
@@ -114,7 +114,7 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
     except IntegrityError:
         # Two requests raced with one client reference: the loser answers like a resend.
         existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
-        return _replay(existing, digest)
+        return _replay(existing, envelope, digest)
     return IntakeResult(message=message, created=True)
 
 
@@ -135,8 +135,9 @@ def _check_envelope(envelope: Envelope) -> None:
         raise ExchangeError(ExchangeErrorCode.MISSING_HEADER, problems)
 
 
-def _replay(existing: Message, digest: str) -> IntakeResult:
-    if existing.payload_sha256 != digest:
+def _replay(existing: Message, envelope: Envelope, digest: str) -> IntakeResult:
+    """A resend answers with the original receipt only if it is the same message."""
+    if existing.payload_sha256 != digest or existing.message_type != envelope.message_type:
         raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
                             detail=f"client reference already used by message {existing.id}")
     return IntakeResult(message=existing, created=False)
@@ -272,11 +273,12 @@ def sign_receipt(message: Message, leaf_hash: str) -> dict[str, Any]:
 
 
 @transaction.atomic
-def record_rejection(*, envelope: Envelope, actor: Actor, digest: str, error: ExchangeError) -> None:
+def record_rejection(*, envelope: Envelope, actor: Actor, digest: str, error: ExchangeError,
+                     size: int | None = None) -> None:
     """A refusal leaves exactly one evidence entry and nothing else."""
     append_evidence("message.rejected", {
         "actor": actor.label[:200], "message_type": envelope.message_type[:80],
         "client_reference": envelope.client_reference[:64], "payload_sha256": digest,
-        "size": len(envelope.payload), "code": str(error.code),
+        "size": len(envelope.payload) if size is None else size, "code": str(error.code),
         "errors": sorted({i.code for i in error.issues})[:20],
     })

@@ -109,7 +109,10 @@ def _load_x5c_entry(value: str) -> _X5cEntry:
     """Parse one ``x5c`` entry; cached because the same few chains arrive over and over."""
     if len(value) > MAX_HEADER_BYTES or not _B64.fullmatch(value):
         raise ValueError("x5c entry is not standard base64")
-    certificate = x509.load_der_x509_certificate(base64.b64decode(value, validate=True))
+    try:
+        certificate = x509.load_der_x509_certificate(base64.b64decode(value, validate=True))
+    except Exception as exc:  # e.g. x509.InvalidVersion is not a ValueError
+        raise ValueError(f"x5c entry is not a readable certificate: {exc}") from None
     try:
         key = certificate.public_key()
     except Exception:  # unsupported key algorithms are simply not usable for ES256

@@ -79,6 +79,10 @@ def acknowledge_delivery(*, delivery: Delivery, actor: Actor) -> Delivery:
 @transaction.atomic
 def redeliver(*, delivery: Delivery, actor: Actor) -> Delivery:
     """Put a dead-lettered (or any pushed) delivery back on the push queue."""
+    if not WebhookEndpoint.objects.filter(organisation_id=delivery.recipient_id, is_active=True).exists():
+        raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
+            "webhook.not_configured", "", "No active webhook to push to; the message stays in the mailbox.",
+            "尚未設定可用的 Webhook；訊息仍保留於信箱中。")])
     delivery = lock_deliveries([delivery.pk])[0]
     now = timezone.now()
     delivery.push_state = Delivery.PushState.PENDING
@@ -89,7 +93,14 @@ def redeliver(*, delivery: Delivery, actor: Actor) -> Delivery:
     append_evidence("delivery.redelivery_requested", {
         "delivery": delivery.pk, "recipient": delivery.recipient.code, "actor": actor.label[:200],
     }, message_id=delivery.message_id, at=now)
+    transaction.on_commit(lambda: _enqueue_push(delivery.pk))
     return delivery
+
+
+def _enqueue_push(delivery_id: int) -> None:
+    from singlewindow.exchange.tasks import push_delivery_task
+
+    push_delivery_task.enqueue(delivery_id)
 
 
 @transaction.atomic

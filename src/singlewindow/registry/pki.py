@@ -319,7 +319,7 @@ def _describe(cert: x509.Certificate) -> str:
     return f"'{cert.subject.rfc4514_string()}' (serial {serial_hex(cert)})"
 
 
-def _normalise_serial(value: str) -> str:
+def normalise_serial(value: str) -> str:
     """Accept ``0x``-prefixed, upper-case or zero-padded serials in the revocation list."""
     text = value.strip().lower().replace(":", "")
     text = text.removeprefix("0x").lstrip("0")
@@ -389,7 +389,7 @@ class ChainVerifier:
                 raise ValueError(f"trust anchor {_describe(anchor)} is not a CA certificate")
             self._anchors_by_subject.setdefault(anchor.subject, []).append(anchor)
             self._anchors_by_fingerprint[anchor.fingerprint(hashes.SHA256())] = anchor
-        self._revoked = frozenset(_normalise_serial(s) for s in revoked_serials)
+        self._revoked = frozenset(normalise_serial(s) for s in revoked_serials)
         self._cache: OrderedDict[tuple[bytes, ...], _ValidatedPath] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()

@@ -111,9 +111,9 @@ def register_certificate(*, organisation: Organisation, pem: str, actor: Actor) 
     except (ValueError, TypeError) as exc:
         raise RegistryError(RegistryErrorCode.INVALID_CERTIFICATE, str(exc)) from None
     org_code = pki.certificate_org_code(cert)
-    if org_code is not None and org_code != organisation.code:
+    if org_code != organisation.code:
         raise RegistryError(RegistryErrorCode.CERTIFICATE_ORGANISATION_MISMATCH,
-                            f"certificate names {org_code}")
+                            f"certificate names {org_code or 'no organisation'}, not {organisation.code}")
     certificate, _ = Certificate.objects.update_or_create(
         fingerprint=pki.fingerprint(cert),
         defaults={
@@ -140,8 +140,9 @@ def add_trust_anchor(*, name: str, certificate: x509.Certificate, actor: Actor) 
 
 @transaction.atomic
 def revoke_certificate(*, serial: str, reason: str, actor: Actor) -> RevokedCertificate:
-    revoked, _ = RevokedCertificate.objects.get_or_create(serial=serial.lower(), defaults={"reason": reason})
-    Certificate.objects.filter(serial=serial.lower()).update(is_active=False)
+    serial = pki.normalise_serial(serial)
+    revoked, _ = RevokedCertificate.objects.get_or_create(serial=serial, defaults={"reason": reason})
+    Certificate.objects.filter(serial=serial).update(is_active=False)
     record_audit(actor_user=actor.user, action="revoke", obj=revoked, changes={"reason": reason})
     return revoked
 
