@@ -95,6 +95,7 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["message", "recipient"], name="unique_delivery"),
         ]
@@ -133,6 +134,7 @@ class EvidenceEntry(models.Model):
 
     class Meta:
         ordering = ["seq"]
+        verbose_name_plural = _("evidence entries")
 
 
 class EvidenceHead(models.Model):

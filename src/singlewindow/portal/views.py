@@ -1,19 +1,170 @@
-"""Portal screens: thin views over the exchange's selectors."""
+"""Portal screens: parse the request, ask selectors or services, render a template.
+
+Panels that htmx refreshes or pages are separate views returning a fragment; the full pages
+include the same fragments, so everything still works with JavaScript switched off.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from singlewindow.exchange import selectors as exchange_selectors
+from singlewindow.exchange import services as exchange_services
+from singlewindow.portal import selectors
+from singlewindow.registry.actors import Actor
+from singlewindow.registry.selectors import actor_for_user
+
+View = Callable[..., HttpResponse]
 
 
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
+    redirect_authenticated_user = True
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """POST only (Django's default), so a link or prefetch cannot log anyone out."""
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def member_required(view: View) -> View:
+    """Like ``login_required``, but an expired session in an htmx panel reloads the whole page.
+
+    Swapping the login form into a small panel would be confusing; ``HX-Redirect`` makes
+    htmx navigate to the login page instead.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if _is_htmx(request):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("portal:login")
+                return response
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor = actor_for_user(request.user)
+    assert actor is not None  # member_required ran first
+    return actor
+
+
+def _int_param(request: HttpRequest, name: str) -> int:
+    try:
+        return max(int(request.GET.get(name, "0")), 0)
+    except ValueError:
+        return 0
+
+
+def _mailbox_context(request: HttpRequest, actor: Actor) -> dict[str, Any]:
+    pending_only = request.GET.get("show") != "all"
+    page = selectors.mailbox_page(actor, after=_int_param(request, "after"),
+                                  pending_only=pending_only)
+    return {"mailbox": page}
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html", {})
+    """One address for everyone; what it shows depends on who the selectors say is asking."""
+    actor = actor_for_user(request.user)
+    kind = selectors.home_kind(actor)
+    context: dict[str, Any] = {"kind": kind.value, "actor": actor}
+    if actor is not None and actor.organisation is not None:
+        context["sent"] = selectors.recent_sent(actor)
+        context.update(_mailbox_context(request, actor))
+    return render(request, "portal/home.html", context)
+
+
+@require_GET
+@member_required
+def sent_panel(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "portal/_sent_panel.html", {"sent": selectors.recent_sent(actor)})
+
+
+@require_GET
+@member_required
+def mailbox_panel(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/_mailbox_panel.html", _mailbox_context(request, _actor(request)))
+
+
+@require_POST
+@member_required
+def acknowledge(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    """Only the recipient may acknowledge; anyone else gets the same 404 as a missing id."""
+    actor = _actor(request)
+    delivery = exchange_selectors.delivery_for_recipient(actor, delivery_id)
+    if delivery is None:
+        raise Http404
+    exchange_services.acknowledge_delivery(delivery=delivery, actor=actor)
+    if _is_htmx(request):
+        row = selectors.mailbox_row(actor, delivery_id)
+        return render(request, "portal/_mailbox_row.html", {"delivery": row})
+    messages.success(request, _("Delivery acknowledged."))
+    return HttpResponseRedirect(reverse("portal:home"))
+
+
+@require_GET
+@member_required
+def consignments(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "portal/consignments.html",
+                  {"consignments": selectors.recent_consignments(actor)})
+
+
+def _timeline_or_404(request: HttpRequest, ucr: str) -> dict[str, Any]:
+    found = selectors.timeline(_actor(request), ucr)
+    if found is None:
+        raise Http404
+    return {"timeline": found, "consignment": found.consignment}
+
+
+@require_GET
+@member_required
+def timeline(request: HttpRequest, ucr: str) -> HttpResponse:
+    return render(request, "portal/timeline.html", _timeline_or_404(request, ucr))
+
+
+@require_GET
+@member_required
+def timeline_panel(request: HttpRequest, ucr: str) -> HttpResponse:
+    return render(request, "portal/_timeline_events.html", _timeline_or_404(request, ucr))
+
+
+def _message_or_404(request: HttpRequest, message_id: UUID) -> selectors.MessageDetail:
+    detail = selectors.message_detail(_actor(request), message_id)
+    if detail is None:
+        raise Http404
+    return detail
+
+
+@require_GET
+@member_required
+def message_detail(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    return render(request, "portal/message.html", {"detail": _message_or_404(request, message_id)})
+
+
+@require_GET
+@member_required
+def message_deliveries(request: HttpRequest, message_id: UUID) -> HttpResponse:
+    return render(request, "portal/_deliveries_panel.html",
+                  {"detail": _message_or_404(request, message_id)})
+
