@@ -12,6 +12,10 @@ from singlewindow.datamodel.issues import json_pointer
 from singlewindow.exchange.api import evidence_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.exchange.errors import ExchangeError
+from singlewindow.registry.api import router as registry_router
+from singlewindow.registry.errors import MESSAGES as REGISTRY_MESSAGES
+from singlewindow.registry.errors import STATUS as REGISTRY_STATUS
+from singlewindow.registry.errors import RegistryError
 
 api = NinjaAPI(
     title="Single Window API",
@@ -21,6 +25,7 @@ api = NinjaAPI(
 )
 api.add_router("/", exchange_router)
 api.add_router("/evidence", evidence_router)
+api.add_router("/registry", registry_router)
 
 PROBLEM = "application/problem+json"
 
@@ -36,6 +41,13 @@ def problem_response(status: int, code: str, title: str, errors: list[dict[str, 
 def _exchange_error(request: HttpRequest, exc: ExchangeError) -> HttpResponse:
     body = exc.problem()
     return HttpResponse(json.dumps(body, ensure_ascii=False), status=exc.status, content_type=PROBLEM)
+
+
+@api.exception_handler(RegistryError)
+def _registry_error(request: HttpRequest, exc: RegistryError) -> HttpResponse:
+    en, zh = REGISTRY_MESSAGES[exc.code]
+    item = {"code": str(exc.code), "pointer": "", "message": {"en": exc.detail or en, "zh-Hant": zh}}
+    return problem_response(REGISTRY_STATUS[exc.code], str(exc.code), f"{en} / {zh}", [item], exc.detail)
 
 
 @api.exception_handler(AuthenticationError)

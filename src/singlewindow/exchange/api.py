@@ -12,7 +12,6 @@ from ninja import Router
 from ninja.responses import Status
 
 from singlewindow.exchange import evidence, intake, selectors, services
-from singlewindow.exchange.auth import API_AUTH, actor_of
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.models import Checkpoint, Delivery, EvidenceEntry, Message, WebhookEndpoint
 from singlewindow.exchange.schemas import (
@@ -29,6 +28,7 @@ from singlewindow.exchange.schemas import (
     WebhookIn,
     WebhookOut,
 )
+from singlewindow.registry.auth import API_AUTH, actor_of
 
 router = Router(auth=API_AUTH, tags=["exchange"])
 

@@ -9,6 +9,23 @@ class RegistryErrorCode(StrEnum):
     INVALID_CERTIFICATE = "registry.invalid_certificate"
     CERTIFICATE_ORGANISATION_MISMATCH = "registry.certificate_organisation_mismatch"
     UNKNOWN_ROLE = "registry.unknown_role"
+    NOT_PERMITTED = "registry.not_permitted"
+
+
+STATUS = {
+    RegistryErrorCode.INVALID_CERTIFICATE: 422,
+    RegistryErrorCode.CERTIFICATE_ORGANISATION_MISMATCH: 422,
+    RegistryErrorCode.UNKNOWN_ROLE: 422,
+    RegistryErrorCode.NOT_PERMITTED: 403,
+}
+MESSAGES = {
+    RegistryErrorCode.INVALID_CERTIFICATE: ("The certificate cannot be read.", "無法讀取憑證。"),
+    RegistryErrorCode.CERTIFICATE_ORGANISATION_MISMATCH: (
+        "The certificate names another organisation.", "憑證所載機構與登錄機構不符。"),
+    RegistryErrorCode.UNKNOWN_ROLE: ("Unknown organisation role.", "未知的機構角色。"),
+    RegistryErrorCode.NOT_PERMITTED: (
+        "Your role in the organisation does not allow this.", "您在機構中的角色無此權限。"),
+}
 
 
 class RegistryError(Exception):

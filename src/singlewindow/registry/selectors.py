@@ -108,3 +108,13 @@ def organisations_with_role(role: str) -> QuerySet[Organisation]:
 
 def organisation_by_code(code: str) -> Organisation | None:
     return Organisation.objects.filter(code=code, is_active=True).first()
+
+
+def certificates_of(actor: Actor) -> QuerySet[Certificate]:
+    if actor.organisation is None:
+        return Certificate.objects.none()
+    return Certificate.objects.filter(organisation=actor.organisation).order_by("-registered_at")
+
+
+def service_catalogue() -> QuerySet[Service]:
+    return Service.objects.filter(is_active=True).select_related("owner").order_by("code")
