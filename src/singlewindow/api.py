@@ -46,7 +46,7 @@ def _exchange_error(request: HttpRequest, exc: ExchangeError) -> HttpResponse:
 @api.exception_handler(RegistryError)
 def _registry_error(request: HttpRequest, exc: RegistryError) -> HttpResponse:
     en, zh = REGISTRY_MESSAGES[exc.code]
-    item = {"code": str(exc.code), "pointer": "", "message": {"en": exc.detail or en, "zh-Hant": zh}}
+    item: dict[str, object] = {"code": str(exc.code), "pointer": "", "message": {"en": exc.detail or en, "zh-Hant": zh}}
     return problem_response(REGISTRY_STATUS[exc.code], str(exc.code), f"{en} / {zh}", [item], exc.detail)
 
 
