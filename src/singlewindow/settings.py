@@ -78,6 +78,8 @@ def _database() -> dict[str, object]:
 
 
 DATABASES = {"default": _database()}
+if test_name := os.environ.get("SW_TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": test_name}  # parallel runs on one server must not collide
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {

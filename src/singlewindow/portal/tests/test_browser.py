@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.db import connections
 from django.test import Client
 
 from singlewindow import testing
@@ -41,6 +42,9 @@ def browser() -> Iterator[object]:
             yield browser
         finally:
             browser.close()
+            # Playwright's sync API switches the context Django keys its connections on, so the
+            # connection opened inside it must be closed here or PostgreSQL cannot drop the test DB.
+            connections.close_all()
 
 
 @pytest.fixture
