@@ -33,11 +33,11 @@ def chain_hash(previous_hex: str, leaf: bytes) -> bytes:
 
 def lock_evidence_head() -> EvidenceHead:
     """Lock the head row for the rest of the transaction (created on first use)."""
-    head = EvidenceHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
+    try:
+        return EvidenceHead.objects.select_for_update().get(pk=1)
+    except EvidenceHead.DoesNotExist:
         EvidenceHead.objects.get_or_create(pk=1)
-        head = EvidenceHead.objects.select_for_update().get(pk=1)
-    return head
+        return EvidenceHead.objects.select_for_update().get(pk=1)
 
 
 def append_evidence(

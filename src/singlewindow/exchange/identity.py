@@ -85,14 +85,31 @@ def _load_identity(key_path: str, cert_path: str) -> SigningIdentity:
     )
 
 
+def _identity_paths() -> tuple[str, str]:
+    return (os.environ.get("SW_SIGNING_KEY_FILE") or str(pki_dir() / SW_KEY),
+            os.environ.get("SW_SIGNING_CERT_FILE") or str(pki_dir() / SW_CERT))
+
+
+_current: tuple[object, SigningIdentity] | None = None
+
+
 def signing_identity() -> SigningIdentity:
-    key_path = os.environ.get("SW_SIGNING_KEY_FILE") or str(pki_dir() / SW_KEY)
-    cert_path = os.environ.get("SW_SIGNING_CERT_FILE") or str(pki_dir() / SW_CERT)
+    """The loaded key and chain; resolved once per configuration, since every receipt needs it."""
+    global _current
+    marker = (getattr(settings, "SW_PKI_DIR", None), os.environ.get("SW_SIGNING_KEY_FILE"),
+              os.environ.get("SW_SIGNING_CERT_FILE"))
+    if _current is not None and _current[0] == marker:
+        return _current[1]
+    key_path, cert_path = _identity_paths()
     if not Path(key_path).exists():
         ensure_demo_pki()
-    return _load_identity(key_path, cert_path)
+    identity = _load_identity(key_path, cert_path)
+    _current = (marker, identity)
+    return identity
 
 
 def reset_identity_cache() -> None:
     """Forget loaded keys (after they were created or replaced on disk)."""
+    global _current
+    _current = None
     _load_identity.cache_clear()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -97,6 +100,17 @@ def redeliver(*, delivery: Delivery, actor: Actor) -> Delivery:
     return delivery
 
 
+def _is_internal_host(host: str) -> bool:
+    """Loopback, private, link-local or unspecified literals (and localhost) are refused."""
+    if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+
+
 def _enqueue_push(delivery_id: int) -> None:
     from singlewindow.exchange.tasks import push_delivery_task
 
@@ -112,6 +126,11 @@ def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEnd
         raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
             "webhook.url", "/url", "The webhook URL must be an http(s) URL of at most 500 characters.",
             "Webhook 網址須為 http(s) 網址且不超過 500 字元。")])
+    if not settings.SW_WEBHOOK_ALLOW_LOOPBACK and _is_internal_host(urlsplit(url).hostname or ""):
+        raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
+            "webhook.internal_address", "/url",
+            "The webhook may not point at this machine or a private network address.",
+            "Webhook 不得指向本機或私有網路位址。")])
     cache.invalidate()
     transaction.on_commit(cache.invalidate)
     endpoint, _ = WebhookEndpoint.objects.update_or_create(

@@ -127,3 +127,18 @@ def test_webhook_url_must_be_http(world):
 
     with pytest.raises(ExchangeError):
         services.set_webhook(actor=Actor(organisation=world["customs"].organisation), url="file:///etc/passwd")
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/x", "http://localhost/x", "https://10.1.2.3/x",
+                                 "http://[::1]/x", "http://169.254.169.254/latest", "http://0.0.0.0/"])
+def test_internal_webhook_addresses_are_refused_when_loopback_is_not_allowed(world, settings, url):
+    from singlewindow.exchange.errors import ExchangeError
+    from singlewindow.exchange.models import WebhookEndpoint
+
+    settings.SW_WEBHOOK_ALLOW_LOOPBACK = False
+    with pytest.raises(ExchangeError) as refused:
+        services.set_webhook(actor=Actor(organisation=world["customs"].organisation), url=url)
+    assert refused.value.issues[0].code == "webhook.internal_address"
+    assert not WebhookEndpoint.objects.exists()
+    services.set_webhook(actor=Actor(organisation=world["customs"].organisation), url="https://agency.example.org/in")
+    assert WebhookEndpoint.objects.get().url == "https://agency.example.org/in"
