@@ -48,7 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="run the web server and a worker in one command")
     _host_port(serve)
-    serve.add_argument("--web-workers", type=int, default=2)
+    serve.add_argument("--web-workers", type=int, default=3)
+    serve.add_argument("--threads", type=int, default=2)
     serve.set_defaults(handler=cmd_serve)
 
     worker = sub.add_parser("worker", help="run background tasks, engines and the sweeper")
@@ -119,11 +120,12 @@ def cmd_serve(options: argparse.Namespace, migrated: bool = False) -> int:
     from singlewindow.exchange.identity import ensure_demo_pki
 
     ensure_demo_pki()
-    web_workers = getattr(options, "web_workers", 2)
+    web_workers = getattr(options, "web_workers", 3)
+    threads = getattr(options, "threads", 2)
     web = subprocess.Popen([  # noqa: S603
         sys.executable, "-m", "gunicorn", "singlewindow.wsgi:application",
         "--bind", f"{options.host}:{options.port}", "--workers", str(web_workers),
-        "--threads", "4", "--worker-class", "gthread", "--access-logfile", "-",
+        "--threads", str(threads), "--worker-class", "gthread", "--access-logfile", "-",
         "--graceful-timeout", "5", "--timeout", "60",
     ])
     worker = subprocess.Popen([sys.executable, "-m", "singlewindow.cli", "worker"])

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 
-from singlewindow.exchange.models import Delivery
 from singlewindow.registry.models import Organisation
 
 
-def after_intake(deliveries: list[Delivery], recipients: list[Organisation], seq: int) -> None:
+def after_intake(work: list[tuple[int, Any, bool]], recipients: list[Organisation], seq: int) -> None:
+    """``work`` holds (delivery id, recipient id, to be pushed) for each new delivery."""
     from singlewindow.exchange import engines, tasks
 
     served = {o.pk for o in recipients if o.engine in engines.engine_names()}
-    for delivery in deliveries:
-        if delivery.push_state == Delivery.PushState.PENDING:
-            tasks.push_delivery_task.enqueue(delivery.pk)
-        if delivery.recipient_id in served:
-            tasks.engine_delivery_task.enqueue(delivery.pk)
+    for delivery_id, recipient_id, push in work:
+        if push:
+            tasks.push_delivery_task.enqueue(delivery_id)
+        if recipient_id in served:
+            tasks.engine_delivery_task.enqueue(delivery_id)
     if seq % settings.SW_CHECKPOINT_INTERVAL == 0:
         tasks.checkpoint_task.enqueue()

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
+from singlewindow.exchange.rows import insert_rows
 from singlewindow.registry import pki
 
 _sha256 = hashlib.sha256
@@ -31,39 +32,54 @@ def chain_hash(previous_hex: str, leaf: bytes) -> bytes:
     return _sha256(bytes.fromhex(previous_hex) + leaf).digest()
 
 
-def lock_evidence_head() -> EvidenceHead:
-    """Lock the head row for the rest of the transaction (created on first use)."""
-    try:
-        return EvidenceHead.objects.select_for_update().get(pk=1)
-    except EvidenceHead.DoesNotExist:
-        EvidenceHead.objects.get_or_create(pk=1)
-        return EvidenceHead.objects.select_for_update().get(pk=1)
+def _head_statements() -> tuple[str, str]:
+    quote = connection.ops.quote_name
+    head = quote(EvidenceHead._meta.db_table)
+    advance = f"UPDATE {head} SET seq = seq + 1 WHERE id = 1 RETURNING seq, chain_hash"  # noqa: S608
+    settle = f"UPDATE {head} SET chain_hash = %s WHERE id = 1"  # noqa: S608
+    return advance, settle
+
+
+def _advance_head() -> tuple[int, str]:
+    """Lock the head row and take the next sequence number, in one statement.
+
+    The previous chain hash must come from the locked head row itself: under READ COMMITTED
+    a statement that waited for the lock re-reads only that row, not other tables.
+    """
+    advance, _ = _head_statements()
+    with connection.cursor() as cursor:
+        cursor.execute(advance)
+        row = cursor.fetchone()
+        if row is None:  # first append on an empty database
+            EvidenceHead.objects.get_or_create(pk=1)
+            cursor.execute(advance)
+            row = cursor.fetchone()
+    return int(row[0]), str(row[1])
 
 
 def append_evidence(
-    kind: str, fields: dict[str, Any], *, message_id: uuid.UUID | None = None,
-    head: EvidenceHead | None = None, at: datetime | None = None,
+    kind: str, fields: dict[str, Any], *, message_id: uuid.UUID | None = None, at: datetime | None = None,
 ) -> EvidenceEntry:
-    """Append one entry; must run inside the caller's transaction (it holds the head lock)."""
+    """Append one entry; must run inside the caller's transaction, which then holds the lock."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_evidence must run inside a transaction")
-    head = head or lock_evidence_head()
     at = at or timezone.now()
-    seq = head.seq + 1
+    seq, previous = _advance_head()
     body_dict = {"seq": seq, "kind": kind, "at": at.isoformat(), **fields}
     if message_id is not None:
         body_dict["message_id"] = str(message_id)
     body = canonical_json(body_dict)
     leaf = merkle.leaf_hash(body)
-    chained = chain_hash(head.chain_hash, leaf).hex()
-    entry = EvidenceEntry.objects.create(
-        seq=seq, kind=kind, recorded_at=at, message_id=message_id, body=body.decode(),
-        leaf_hash=leaf.hex(), chain_hash=chained,
-    )
-    head.seq = seq
-    head.chain_hash = chained
-    head.save(update_fields=["seq", "chain_hash"])
+    chained = chain_hash(previous, leaf).hex()
+    entry = EvidenceEntry(seq=seq, kind=kind, recorded_at=at, message_id=message_id, body=body.decode(),
+                          leaf_hash=leaf.hex(), chain_hash=chained)
+    insert_rows(EvidenceEntry, [{f: getattr(entry, f) for f in _ENTRY_FIELDS}])
+    with connection.cursor() as cursor:
+        cursor.execute(_head_statements()[1], [chained])
     return entry
+
+
+_ENTRY_FIELDS = ("seq", "kind", "recorded_at", "message_id", "body", "leaf_hash", "chain_hash")
 
 
 # --- checkpoints -------------------------------------------------------------------------

@@ -25,16 +25,18 @@ from singlewindow.datamodel.issues import Issue, MessageInvalid
 from singlewindow.exchange import dispatch, jws, routing
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
-from singlewindow.exchange.evidence import append_evidence, lock_evidence_head
+from singlewindow.exchange.evidence import append_evidence
 from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import (
     Consignment,
     ConsignmentParty,
     Delivery,
+    EvidenceEntry,
     Message,
     TimelineEvent,
     WebhookEndpoint,
 )
+from singlewindow.exchange.rows import insert_rows
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
@@ -115,7 +117,7 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
         # Two requests raced with one client reference: the loser answers like a resend.
         existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, digest)
-    return IntakeResult(message=message, created=True)
+    return IntakeResult(message=_complete_receipt(message, message._evidence_leaf), created=True)  # type: ignore[attr-defined]
 
 
 def _check_envelope(envelope: Envelope) -> None:
@@ -140,7 +142,7 @@ def _replay(existing: Message, envelope: Envelope, digest: str) -> IntakeResult:
     if existing.payload_sha256 != digest or existing.message_type != envelope.message_type:
         raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
                             detail=f"client reference already used by message {existing.id}")
-    return IntakeResult(message=existing, created=False)
+    return IntakeResult(message=_complete_receipt(existing), created=False)
 
 
 def _verify_signature(envelope: Envelope, sender: Organisation, service: Service) -> str:
@@ -185,11 +187,15 @@ _CHAIN_ZH = {
 @transaction.atomic
 def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, digest: str,
            signer: str, document: Any, recipients: list[Organisation]) -> Message:
+    """Write the message; only the evidence entry and the deliveries wait for the evidence lock.
+
+    Rows that do not need the evidence sequence are written first, so the serialised part of
+    every intake is three small statements and the commit. The receipt is signed after commit
+    (``_complete_receipt``): it only restates what the committed entry holds.
+    """
     now = timezone.now()
     ucr = getattr(document, "ucr", None)
     consignment_id = _upsert_consignment(ucr, now) if ucr else None
-    if consignment_id is not None:
-        _link_parties(consignment_id, sender, document, recipients)
     message = Message(
         id=new_message_id(), message_type=envelope.message_type, sender=sender,
         sent_by=actor.label[:200], client_reference=envelope.client_reference,
@@ -197,31 +203,59 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
         payload=envelope.payload, payload_sha256=digest, signature=envelope.signature,
         signer_fingerprint=signer, received_at=now,
     )
-    head = lock_evidence_head()  # from here to commit, appends are serialised: keep it short
+    insert_rows(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS}, "sender": sender.pk,
+                           "consignment": consignment_id}])
+    if consignment_id is not None:
+        _link_parties(consignment_id, sender, document, recipients)
+        en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
+        insert_rows(TimelineEvent, [{
+            "consignment": consignment_id, "at": now, "kind": "message.received", "message": message.id,
+            "organisation": sender.pk, "evidence_seq": None,
+            "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
+            "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
+        }])
+    pushed = webhook_organisations()
+    # --- from here to commit the evidence lock is held: keep it to these statements ---
     entry = append_evidence("message.received", {
         "message_type": envelope.message_type, "sender": sender.code,
         "client_reference": envelope.client_reference, "payload_sha256": digest,
         "signer": signer, "ucr": ucr, "recipients": sorted(r.code for r in recipients),
-    }, message_id=message.id, head=head, at=now)
+    }, message_id=message.id, at=now)
+    rows = [{"message": message.id, "recipient": r.pk, "seq": entry.seq,
+             "state": Delivery.State.PENDING,
+             "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
+             "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
+            for r in recipients]
+    ids = insert_rows(Delivery, rows, returning="id")
+    work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
+            for i, row in zip(ids, rows, strict=True)]
+    transaction.on_commit(lambda: dispatch.after_intake(work, recipients, entry.seq))
     message.evidence_seq = entry.seq
-    message.receipt = sign_receipt(message, entry.leaf_hash)
-    message.save(force_insert=True)
-    pushed = webhook_organisations()
-    deliveries = Delivery.objects.bulk_create([
-        Delivery(message=message, recipient=r, seq=entry.seq,
-                 push_state=Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
-                 next_attempt_at=now if r.pk in pushed else None)
-        for r in recipients
-    ])
-    if consignment_id is not None:
-        en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
-        TimelineEvent.objects.create(
-            consignment_id=consignment_id, at=now, kind="message.received", message=message,
-            organisation=sender, evidence_seq=entry.seq,
-            title_en=f"{en} ({envelope.message_type}) received from {sender.name_en}",
-            title_zh=f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
-        )
-    transaction.on_commit(lambda: dispatch.after_intake(deliveries, recipients, entry.seq))
+    message._evidence_leaf = entry.leaf_hash  # type: ignore[attr-defined]
+    return message
+
+
+_MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format", "content_type", "payload",
+                   "payload_sha256", "signature", "signer_fingerprint", "received_at", "evidence_seq", "receipt")
+
+
+def _complete_receipt(message: Message, leaf_hash: str | None = None) -> Message:
+    """Sign and keep the receipt (and the evidence sequence) of a stored message.
+
+    Runs after commit, outside the evidence lock; a message whose process died before this ran
+    gets its receipt the first time anyone asks for it, identical thanks to deterministic signing.
+    """
+    if message.receipt is not None:
+        return message
+    entry = None
+    if leaf_hash is None or message.evidence_seq is None:
+        entry = EvidenceEntry.objects.only("seq", "leaf_hash").get(message_id=message.id, kind="message.received")
+    seq = entry.seq if entry else message.evidence_seq
+    message.evidence_seq = seq
+    message.receipt = sign_receipt(message, entry.leaf_hash if entry else str(leaf_hash))
+    Message.objects.filter(pk=message.pk).update(evidence_seq=seq, receipt=message.receipt)
+    TimelineEvent.objects.filter(message_id=message.pk, kind="message.received", evidence_seq__isnull=True).update(
+        evidence_seq=seq)
     return message
 
 
@@ -249,14 +283,13 @@ def webhook_organisations() -> frozenset[Any]:
 
 def _link_parties(consignment_id: int, sender: Organisation, document: Any,
                   recipients: list[Organisation]) -> None:
-    rows = {(sender.pk, ConsignmentParty.Relation.SENDER)}
-    rows |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
+    pairs = {(sender.pk, ConsignmentParty.Relation.SENDER)}
+    pairs |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
     named = selectors.organisations_by_business_ids(routing.named_business_ids(document))
-    rows |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named}
-    ConsignmentParty.objects.bulk_create(
-        [ConsignmentParty(consignment_id=consignment_id, organisation_id=pk, relation=rel) for pk, rel in rows],
-        ignore_conflicts=True,
-    )
+    pairs |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named}
+    insert_rows(ConsignmentParty, [
+        {"consignment": consignment_id, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)
+    ], ignore_conflicts=True)
 
 
 def sign_receipt(message: Message, leaf_hash: str) -> dict[str, Any]:

@@ -164,7 +164,9 @@ def sign_detached(
         json.dumps(header, separators=(",", ":"), sort_keys=True, allow_nan=False).encode("utf-8")
     )
     signing_input = encoded_header.encode("ascii") + b"." + payload
-    signature = _der_to_raw(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+    # RFC 6979 deterministic nonces: no dependence on the RNG at signing time, and signing the
+    # same bytes again (a receipt asked for twice) gives the same signature.
+    signature = _der_to_raw(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
     return f"{encoded_header}..{_b64url_encode(signature)}"
 
 

@@ -168,7 +168,7 @@ class TimelineEvent(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, related_name="+")
     title_en = models.CharField(max_length=300)
     title_zh = models.CharField(max_length=300)
-    evidence_seq = models.BigIntegerField()
+    evidence_seq = models.BigIntegerField(null=True, help_text=_("Filled right after commit for received messages."))
 
     class Meta:
-        ordering = ["evidence_seq", "id"]
+        ordering = ["at", "id"]

@@ -65,7 +65,7 @@ class TimelineEventOut(Schema):
     title: dict[str, str]
     organisation: str | None
     message_id: UUID | None
-    evidence_seq: int
+    evidence_seq: int | None
 
 
 class TimelineOut(Schema):

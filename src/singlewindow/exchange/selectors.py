@@ -65,9 +65,7 @@ def consignment_timeline(actor: Actor, ucr: str) -> tuple[Consignment, QuerySet[
     consignment = consignments_visible_to(actor).filter(ucr=ucr).first()
     if consignment is None:
         return None
-    return consignment, consignment.events.select_related("organisation", "message").order_by(
-        "evidence_seq", "id"
-    )
+    return consignment, consignment.events.select_related("organisation", "message").order_by("at", "id")
 
 
 def webhook_of(actor: Actor) -> WebhookEndpoint | None:

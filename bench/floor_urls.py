@@ -1,0 +1,36 @@
+"""URLconf for the benchmark server: the real application plus the floor baseline endpoint."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from singlewindow import urls as app_urls
+from singlewindow.exchange import jws
+
+INSERT = "INSERT INTO bench_floor (digest, received_at) VALUES (%s, now())"
+
+
+@csrf_exempt
+@require_POST
+def floor_view(request: HttpRequest) -> HttpResponse:
+    """The floor: one detached-signature verification over the body and one insert."""
+    body = request.body
+    try:
+        jws.verify_detached(request.headers.get("X-SW-Signature", ""), body)
+    except jws.SignatureError as error:
+        return HttpResponse(str(error), status=400, content_type="text/plain")
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT, [hashlib.sha256(body).hexdigest()])
+    return HttpResponse(status=201)
+
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *app_urls.urlpatterns,  # type: ignore[list-item]
+    path("bench/floor", floor_view, name="bench-floor"),
+]

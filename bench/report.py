@@ -1,0 +1,396 @@
+"""Turn the results of ``bench/run.py`` into ``docs/benchmarks.md`` (overwritten each run)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+THROUGHPUT_TARGET = 300.0
+P99_TARGET_MS = 100.0
+P99_RATE = 100
+SUSTAIN_RATE = 300
+FLOOR_RATIO_TARGET = 0.5
+RSS_TARGET_MB = 250.0
+VERIFY_TARGET = 50_000.0
+KEEPS_UP = 0.98  # a fixed-rate phase keeps up when it completes at >= 98 % of the rate
+
+
+@dataclass(frozen=True)
+class Check:
+    measure: str
+    target: str
+    result: str
+    passed: bool
+
+
+def _phase(results: dict[str, Any], name: str) -> dict[str, Any] | None:
+    phase: dict[str, Any] | None = results["load"]["phases"].get(name)
+    return phase
+
+
+def peak_worker_mb(results: dict[str, Any]) -> float:
+    """Largest peak RSS of any web worker (kernel high-water mark and 0.2 s samples)."""
+    peaks = [p["vm_hwm_mb"] for p in results["load"]["web_processes"].values()
+             if p["role"] == "worker"]
+    for phase in results["load"]["phases"].values():
+        peaks.extend(phase["peak_rss_mb"].values())
+    return max(peaks, default=0.0)
+
+
+def checks(results: dict[str, Any]) -> list[Check]:
+    """Every target with its measured value and verdict."""
+    out = []
+    floor, intake = _phase(results, "floor_max"), _phase(results, "intake_max")
+    assert floor is not None and intake is not None
+    out.append(Check(
+        "Signed intake, max throughput (closed loop)", f"≥ {THROUGHPUT_TARGET:.0f}/s",
+        f"{intake['rate']:.0f}/s ({intake['errors']} errors)",
+        intake["rate"] >= THROUGHPUT_TARGET and intake["errors"] == 0))
+    sustain = _phase(results, f"intake_fixed_{SUSTAIN_RATE}")
+    if sustain is not None:
+        out.append(Check(
+            f"Signed intake sustained at a fixed {SUSTAIN_RATE}/s (open loop)",
+            f"completes ≥ {KEEPS_UP * SUSTAIN_RATE:.0f}/s, no errors",
+            f"{sustain['rate']:.0f}/s, p99 {sustain['p99_ms']:.0f} ms ({sustain['errors']} errors)",
+            sustain["rate"] >= KEEPS_UP * SUSTAIN_RATE and sustain["errors"] == 0))
+    fixed = _phase(results, f"intake_fixed_{P99_RATE}")
+    if fixed is not None:
+        out.append(Check(
+            f"p99 latency at a fixed {P99_RATE}/s", f"≤ {P99_TARGET_MS:.0f} ms",
+            f"{fixed['p99_ms']:.1f} ms ({fixed['errors']} errors)",
+            fixed["p99_ms"] <= P99_TARGET_MS and fixed["errors"] == 0))
+    ratio = intake["rate"] / floor["rate"] if floor["rate"] else 0.0
+    out.append(Check(
+        "Intake throughput / floor baseline", f"≥ {FLOOR_RATIO_TARGET:.2f}",
+        f"{ratio:.2f} ({intake['rate']:.0f}/s vs {floor['rate']:.0f}/s)",
+        ratio >= FLOOR_RATIO_TARGET and floor["errors"] == 0))
+    peak = peak_worker_mb(results)
+    out.append(Check("Peak RSS of a web worker under load", f"≤ {RSS_TARGET_MB:.0f} MB",
+                     f"{peak:.0f} MB", peak <= RSS_TARGET_MB))
+    verify = results["verify"]["median"]
+    out.append(Check(
+        "`singlewindow evidence verify`", f"≥ {VERIFY_TARGET:,.0f} entries/s",
+        f"{verify['rate']:,} entries/s ({verify['entries']:,} entries)",
+        verify["rate"] >= VERIFY_TARGET))
+    return out
+
+
+def all_passed(results: dict[str, Any]) -> bool:
+    return all(check.passed for check in checks(results))
+
+
+def summary(results: dict[str, Any]) -> str:
+    note = (f"(disturbed: other programs used up to {disturbance(results):.2f} cores)\n"
+            if disturbance(results) > 0.2 else "")
+    return note + "\n".join(f"{'PASS' if c.passed else 'FAIL'}  {c.measure}: {c.result} (target {c.target})"
+                     for c in checks(results))
+
+
+def _per_request(phase: dict[str, Any], key: str) -> str:
+    if not phase["completed"]:
+        return "–"
+    return f"{1000 * phase[key] / phase['completed']:.2f}"
+
+
+PHASE_LABELS = {
+    "floor_max": "floor, max (closed loop)",
+    "intake_max": "intake, max (closed loop)",
+}
+
+
+def other_cores(phase: dict[str, Any]) -> float:
+    """Cores used during a phase by programs other than the benchmark's."""
+    ours = sum(float(phase[key]) for key in (
+        "web_cpu_s", "pg_bench_cpu_s", "pg_shared_cpu_s", "loadgen_cpu_s"))
+    return max(0.0, float(phase["machine_busy_cpu_s"]) - ours) / float(phase["wall_s"] or 1.0)
+
+
+def disturbance(results: dict[str, Any]) -> float:
+    """Largest number of cores other programs used during a measured phase."""
+    return max((other_cores(p) for n, p in results["load"]["phases"].items()
+                if not n.startswith("warmup")), default=0.0)
+
+
+def _phase_rows(results: dict[str, Any]) -> list[str]:
+    rows = [
+        "| Phase | Answers | Rate /s | p50 ms | p90 ms | p99 ms | max ms | Errors | "
+        "Web CPU ms/req | PG CPU ms/req | Load-gen CPU ms/req | Machine busy (cores) | "
+        "Of which others (cores) |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for name, phase in results["load"]["phases"].items():
+        if name.startswith("warmup"):
+            continue
+        label = PHASE_LABELS.get(name) or (
+            f"intake, fixed {name.rsplit('_', 1)[1]}/s (open loop)" if name.startswith("intake_fixed")
+            else name)
+        wall = phase["wall_s"] or 1.0
+        busy = phase["machine_busy_cpu_s"] / wall
+        others = other_cores(phase)
+        rows.append(
+            f"| {label} | {phase['completed']:,} | {phase['rate']:.0f} | {phase['p50_ms']:.1f} | "
+            f"{phase['p90_ms']:.1f} | {phase['p99_ms']:.1f} | {phase['max_ms']:.0f} | "
+            f"{phase['errors']} | {_per_request(phase, 'web_cpu_s')} | "
+            f"{_per_request(phase, 'pg_bench_cpu_s')} | {_per_request(phase, 'loadgen_cpu_s')} | "
+            f"{busy:.2f} | {others:.2f} |")
+    return rows
+
+
+def _activity_rows(results: dict[str, Any]) -> list[str]:
+    phases = {n: p for n, p in results["load"]["phases"].items() if not n.startswith("warmup")}
+    states = sorted({s for p in phases.values() for s in p["pg_activity"]})
+    if not states:
+        return []
+    rows = ["| Phase | " + " | ".join(states) + " |", "|---|" + "--:|" * len(states)]
+    for name, phase in phases.items():
+        rows.append(f"| {name} | " + " | ".join(
+            f"{phase['pg_activity'].get(s, 0.0):.2f}" for s in states) + " |")
+    return rows
+
+
+def _profile_section(profile: dict[str, Any] | None) -> list[str]:
+    if not profile:
+        return []
+    calls = profile["calls"]
+    lines = [
+        "## Where the time goes (in-process profile)",
+        "",
+        f"{calls:,} signed submissions through Django's test client in the benchmark process, "
+        f"one thread, same database, no HTTP: **{profile['ms_per_call']:.2f} ms per submission "
+        f"wall, {profile.get('cpu_ms_per_call', 0.0):.2f} ms of it Python CPU**; the rest is "
+        f"waiting for PostgreSQL. **{profile['queries_per_call']:.1f} SQL statements per "
+        f"submission** (min {profile['queries_min_max'][0]}, max {profile['queries_min_max'][1]}, "
+        "BEGIN and COMMIT included).",
+        "",
+        *_lock_lines(profile),
+    ]
+    packages = profile.get("by_package") or {}
+    if packages:
+        total = sum(packages.values()) or 1.0
+        lines += ["Time per submission by package under the profiler (self time; C built-ins "
+                  "are charged to the package that called them; the profiler's own overhead, "
+                  "roughly proportional to the number of Python calls, inflates the Python "
+                  "rows):", "",
+                  "| Package | ms | Share |", "|---|--:|--:|"]
+        lines += [f"| {name} | {ms:.2f} | {100 * ms / total:.0f} % |"
+                  for name, ms in packages.items() if ms >= 0.005]
+        lines.append("")
+    lines += [
+        "The application's own functions by cumulative time per submission (profiler "
+        "overhead included):",
+        "",
+        "| Function | Calls | Cumulative ms | Self ms |",
+        "|---|--:|--:|--:|",
+    ]
+    for row in profile["top_cumulative"]:
+        lines.append(f"| `{row['function']}` | {row['ncalls'] / calls:.1f} | "
+                     f"{row['cum_ms']:.2f} | {row['self_ms']:.2f} |")
+    lines += ["", "Top functions by self time, per submission (`psycopg/connection.py(wait)` is "
+              "the wait for PostgreSQL's answers):", "",
+              "| Function | Calls | Self ms |", "|---|--:|--:|"]
+    for row in profile["top_self"]:
+        lines.append(f"| `{row['function']}` | {row['ncalls'] / calls:.1f} | {row['self_ms']:.3f} |")
+    lines += ["", "SQL per submission, timed around each statement and COMMIT in the benchmark "
+              "process (round trip included; 200 submissions):", "",
+              "| Statement | Per submission | Mean ms | p90 ms |", "|---|--:|--:|--:|"]
+    for label, q in profile.get("query_ms", {}).items():
+        lines.append(f"| `{label}` | {q['per_call']:.1f} | {q['mean_ms']:.2f} | {q['p90_ms']:.2f} |")
+    lines += ["", "The SQL of one submission:", "", "```sql"]
+    lines += profile["queries"]
+    lines += ["```", ""]
+    return lines
+
+
+def _lock_lines(profile: dict[str, Any]) -> list[str]:
+    hold = profile.get("lock_hold_ms")
+    if not hold:
+        return []
+    return [
+        f"The evidence-head row lock is held from the head update (`evidence._advance_head`) to the end of COMMIT "
+        f"for **{hold['p50']:.2f} ms** (median; p90 {hold['p90']:.2f} ms, p99 "
+        f"{hold['p99']:.2f} ms) per submission with no contention. Appends are serialised on "
+        f"that lock, so intake cannot exceed about {1000 / hold['p50']:.0f} submissions/s "
+        "whatever the number of processes, and less once CPU contention stretches the "
+        "critical section.",
+        "",
+    ]
+
+
+def render(results: dict[str, Any]) -> str:
+    """The whole of ``docs/benchmarks.md``."""
+    load, machine, versions = results["load"], results["machine"], results["versions"]
+    settings, pg = results["settings"], versions["postgresql"]
+    evidence, verify = results["evidence"], results["verify"]
+    all_checks = checks(results)
+    passed = sum(c.passed for c in all_checks)
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `bench/run.py` on {results['started_at']}; the script overwrites this "
+        "file on each run."
+        + (" **Quick run: short phases and a smaller evidence log; not for comparison.**"
+           if results["quick"] else ""),
+        "",
+        "## How to run",
+        "",
+        "```sh",
+        ".venv/bin/python bench/run.py          # full run, about 6 minutes",
+        ".venv/bin/python bench/run.py --quick  # smoke run, about 1.5 minutes",
+        "```",
+        "",
+        "It needs PostgreSQL and a role that may create databases: `--postgres-url` or "
+        "`SW_BENCH_POSTGRES_URL` (falls back to `SW_TEST_POSTGRES_URL`, then "
+        "`postgres://sw:sw@127.0.0.1:5432/singlewindow`). The database `singlewindow_bench` is "
+        "dropped and re-created. `--workers`, `--threads`, `--concurrency`, `--rates` change the "
+        "set-up; `--json FILE` keeps the raw figures; `--check` exits 1 when a target is missed.",
+        "",
+        f"## Results: {passed} of {len(all_checks)} targets met",
+        "",
+        *([f"**Disturbed run:** other programs used up to {disturbance(results):.2f} of the "
+           f"{machine['cores']} cores during a measured phase (see *of which others* below); "
+           "throughput and latency are understated.", ""]
+          if disturbance(results) > 0.2 else []),
+        "| Measure | Target | Result | |",
+        "|---|---|---|---|",
+    ]
+    for check in all_checks:
+        lines.append(f"| {check.measure} | {check.target} | {check.result} | "
+                     f"{'pass' if check.passed else '**FAIL**'} |")
+    lines += [
+        "",
+        f"Server: `{load['gunicorn']}` (the real application plus `/bench/floor`).",
+        "",
+        "### Phases",
+        "",
+        *_phase_rows(results),
+        "",
+        "Latency of the open-loop phases is measured from each request's *scheduled* send "
+        "time, so queueing behind a slow answer counts. CPU columns are CPU seconds per "
+        "answered request: gunicorn (master and workers), the PostgreSQL backends serving the "
+        "benchmark database, and the load generator. *Machine busy* is all CPU use on the "
+        f"machine (of {machine['cores']} cores) during the phase; *of which others* is what "
+        "remains after gunicorn, the benchmark's PostgreSQL backends, PostgreSQL's shared "
+        "processes (WAL writer, checkpointer…) and the load generator: other programs, "
+        "including other databases' backends, running on the machine at the same time.",
+        "",
+    ]
+    for name, phase in load["phases"].items():
+        spread = phase.get("worker_cpu_s") or []
+        if not name.startswith("warmup") and len(spread) > 1 and phase["wall_s"]:
+            lines.append(f"- `{name}`: CPU of each gunicorn worker, busiest first: "
+                         + ", ".join(f"{cpu / phase['wall_s']:.2f}" for cpu in spread)
+                         + " cores.")
+    for name in ("intake_max", f"intake_fixed_{SUSTAIN_RATE}"):
+        phase = load["phases"].get(name)
+        if phase and phase.get("max_send_lag_ms") is not None:
+            lines.append(f"- `{name}`: largest send lag behind schedule "
+                         f"{phase['max_send_lag_ms']:.0f} ms.")
+        if phase and phase["first_error"]:
+            lines.append(f"- `{name}`: first error: `{phase['first_error'][:300]}`")
+    lines += [
+        "",
+        "### PostgreSQL backends of the benchmark database (average count per state)",
+        "",
+        "Sampled from `pg_stat_activity` every 0.2 s. *idle in transaction* means a backend "
+        "waits for Python inside an open transaction; *waiting on Lock* means it waits for "
+        "another transaction's row lock (the evidence head).",
+        "",
+        *_activity_rows(results),
+        "",
+        "### Memory",
+        "",
+        "| Process | Peak RSS (VmHWM) | RSS at end |",
+        "|---|--:|--:|",
+    ]
+    for process in load["web_processes"].values():
+        lines.append(f"| gunicorn {process['role']} | {process['vm_hwm_mb']:.0f} MB | "
+                     f"{process['vm_rss_mb']:.0f} MB |")
+    lines += [
+        "",
+        "### Evidence log",
+        "",
+        f"The load phases left {evidence['from_load']:,} entries; {evidence['added']:,} more "
+        f"`message.received`-shaped entries were appended with `append_evidence` (1,000 per "
+        f"transaction, {evidence['append_per_s']:,.0f} entries/s in-process) and a checkpoint "
+        f"signed after each batch, {evidence['total']:,} entries in all. "
+        f"`singlewindow evidence verify` ran {len(verify['attempts'])} times (median shown "
+        "above):",
+        "",
+        "| Run | Entries | Checkpoints | Verify time | Rate (command's own) | Wall time incl. start-up |",
+        "|--:|--:|--:|--:|--:|--:|",
+    ]
+    for i, attempt in enumerate(verify["attempts"], 1):
+        lines.append(f"| {i} | {attempt['entries']:,} | {attempt['checkpoints']:,} | "
+                     f"{attempt['seconds']:.2f} s | {attempt['rate']:,}/s | "
+                     f"{attempt['wall_s']:.2f} s ({attempt['wall_rate']:,.0f}/s) |")
+    lines += ["", *_profile_section(results["profile"])]
+    load_before, load_after = machine["loadavg"], results["machine_after"]["loadavg"]
+    lines += [
+        "## Machine",
+        "",
+        f"- CPU: {machine['cpu_model']}, {machine['cores']} cores "
+        f"({machine['cores_usable']} usable by the benchmark)",
+        f"- RAM: {machine['ram_gib']:.1f} GiB; Linux {machine['kernel']}",
+        f"- Python {versions['python']}, Django {versions['django']}, gunicorn "
+        f"{versions['gunicorn']}, psycopg {versions['psycopg']}",
+        f"- PostgreSQL {pg['server_version']} on the same machine (shared_buffers "
+        f"{pg['shared_buffers']}, synchronous_commit {pg['synchronous_commit']}, fsync "
+        f"{pg['fsync']}, max_connections {pg['max_connections']})",
+        f"- Other activity: {machine.get('busy_cores_before', 0.0):.2f} cores busy in the 5 s "
+        f"before the run; load average before / after: {' '.join(load_before)} / "
+        f"{' '.join(load_after)}",
+        f"- Run took {results['duration_s'] / 60:.1f} minutes on {results['started_at']}",
+        "",
+        "## Method",
+        "",
+        "1. A fresh database is created and migrated (`singlewindow migrate`); the benchmark "
+        "process builds the test world with `singlewindow.testing.build_world()`: traders, a "
+        "broker, two customs offices *without an engine*, certificates from a throw-away CA, "
+        "API tokens, services and grants. No worker runs, so nothing competes with intake.",
+        "2. Every request is signed before its phase starts (ES256 detached JWS with `swt`/`swr`, "
+        f"about {load['signing_us_per_request']:.0f} µs each, never timed), each with its own "
+        "client reference and UCR; senders rotate among two traders and a broker, the office "
+        "between the two customs offices, declarations hold one to three goods items.",
+        "3. gunicorn serves `bench/floor_app.py`: the real WSGI application whose URLconf adds "
+        "`/bench/floor`, a view that verifies the detached signature with "
+        "`singlewindow.exchange.jws.verify_detached` and inserts one row. Both endpoints run "
+        "through the same Django handler and middleware in the same server processes. "
+        "`SW_LOG_LEVEL=ERROR`, no access log.",
+        "4. The load generator is a separate process (`bench/loadgen.py`) with one thread and "
+        "one keep-alive connection per concurrent request, writing pre-serialised HTTP/1.1 "
+        "requests to raw sockets; each connection is re-opened after "
+        f"{settings.get('reconnect_every', 0)} requests (0: never), as a client pool with a "
+        "connection lifetime would, so connections spread over the gunicorn workers. Closed loop: "
+        f"{settings['concurrency']} connections back to back for {settings['max_duration']:.0f} s. "
+        f"Open loop: requests scheduled at a fixed rate for {settings['fixed_duration']:.0f} s, "
+        "latency measured from the scheduled send time (no coordinated omission). Every intake "
+        "answer must be 201 and every floor answer 201; anything else is an error.",
+        "5. Order: warm-up (400 floor, 400 intake requests, discarded; then `ANALYZE`) → floor "
+        "max → intake max → intake at each fixed rate → in-process profile → evidence top-up → "
+        "`singlewindow evidence verify`. Ratio = intake max / floor max.",
+        "6. Memory: RSS of each gunicorn worker sampled from `/proc` every 0.2 s, plus the "
+        "kernel's high-water mark (`VmHWM`) at the end of the load phases.",
+        "",
+        "## Notes",
+        "",
+        "- Server, database and load generator share the same cores, as they would on a "
+        "single small host; the CPU columns show who used them. Figures from a machine with "
+        "other work running are lower than the machine can do; check the load average and "
+        "the *Machine busy* column against the sum of the other CPU columns.",
+        "- gunicorn set-up: 3 workers × 2 threads (gthread) is the default because it gave the "
+        "highest intake throughput in trial runs of 2×4, 4×1 and 3×2 gthread and 6 sync "
+        "workers on this machine: every submission takes the one evidence-head lock, and with "
+        "more threads per process the thread holding it waits longer for the GIL, while fewer "
+        "threads leave the processes idle during database round trips. Sync workers close the "
+        "connection after each answer; reconnecting under load stalled for seconds. "
+        "`--workers`, `--threads` and `--worker-class` change it.",
+        "- Each keep-alive connection stays with the gunicorn worker that accepted it, so the "
+        "load on the workers can be uneven: with never-closed connections one of three "
+        "workers sometimes received none, and results varied by half from run to run. The "
+        "load generator therefore re-opens connections (`--reconnect-every`); the per-worker "
+        "CPU lines under *Phases* show the balance achieved.",
+        "- The floor baseline pays the same HTTP, WSGI and middleware costs as intake but no "
+        "authentication, validation, authorisation, certificate-chain check, routing, "
+        "evidence chaining, receipt signing or consignment bookkeeping.",
+    ]
+    return "\n".join(lines) + "\n"
