@@ -187,9 +187,7 @@ def get_timeline(request: HttpRequest, ucr: str) -> TimelineOut:
     return TimelineOut(ucr=consignment.ucr, events=[
         TimelineEventOut(at=e.at, kind=e.kind, title={"en": e.title_en, "zh-Hant": e.title_zh},
                          organisation=e.organisation.code if e.organisation else None,
-                         message_id=e.message_id,
-                         evidence_seq=e.evidence_seq if e.evidence_seq is not None
-                         else (e.message.evidence_seq if e.message else None))
+                         message_id=e.message_id, evidence_seq=e.sequence)
         for e in events
     ])
 

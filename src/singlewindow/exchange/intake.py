@@ -31,7 +31,6 @@ from singlewindow.exchange.models import (
     Consignment,
     ConsignmentParty,
     Delivery,
-    EvidenceEntry,
     Message,
     TimelineEvent,
     WebhookEndpoint,
@@ -117,7 +116,7 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
         # Two requests raced with one client reference: the loser answers like a resend.
         existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, digest)
-    return IntakeResult(message=_complete_receipt(message, message._evidence_leaf), created=True)  # type: ignore[attr-defined]
+    return IntakeResult(message=message, created=True)
 
 
 def _check_envelope(envelope: Envelope) -> None:
@@ -142,7 +141,7 @@ def _replay(existing: Message, envelope: Envelope, digest: str) -> IntakeResult:
     if existing.payload_sha256 != digest or existing.message_type != envelope.message_type:
         raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
                             detail=f"client reference already used by message {existing.id}")
-    return IntakeResult(message=_complete_receipt(existing), created=False)
+    return IntakeResult(message=existing, created=False)
 
 
 def _verify_signature(envelope: Envelope, sender: Organisation, service: Service) -> str:
@@ -190,8 +189,8 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
     """Write the message; only the evidence entry and the deliveries wait for the evidence lock.
 
     Rows that do not need the evidence sequence are written first, so the serialised part of
-    every intake is three small statements and the commit. The receipt is signed after commit
-    (``_complete_receipt``): it only restates what the committed entry holds.
+    every intake is a few plain statements and the commit: the head, the entry, the
+    deliveries (whose cursor is the sequence) and the message's receipt.
     """
     now = timezone.now()
     ucr = getattr(document, "ucr", None)
@@ -227,11 +226,12 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
              "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
             for r in recipients]
     ids = insert_rows(Delivery, rows, returning="id")
+    message.evidence_seq = entry.seq
+    message.receipt = sign_receipt(message, entry.leaf_hash)
+    _save_receipt(message)
     work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
             for i, row in zip(ids, rows, strict=True)]
     transaction.on_commit(lambda: dispatch.after_intake(work, recipients, entry.seq))
-    message.evidence_seq = entry.seq
-    message._evidence_leaf = entry.leaf_hash  # type: ignore[attr-defined]
     return message
 
 
@@ -239,24 +239,17 @@ _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format"
                    "payload_sha256", "signature", "signer_fingerprint", "received_at", "evidence_seq", "receipt")
 
 
-def _complete_receipt(message: Message, leaf_hash: str | None = None) -> Message:
-    """Sign and keep the receipt (and the evidence sequence) of a stored message.
-
-    Runs after commit, outside the evidence lock; a message whose process died before this ran
-    gets its receipt the first time anyone asks for it, identical thanks to deterministic signing.
-    """
-    if message.receipt is not None:
-        return message
-    entry = None
-    if leaf_hash is None or message.evidence_seq is None:
-        entry = EvidenceEntry.objects.only("seq", "leaf_hash").get(message_id=message.id, kind="message.received")
-    seq = entry.seq if entry else message.evidence_seq
-    message.evidence_seq = seq
-    message.receipt = sign_receipt(message, entry.leaf_hash if entry else str(leaf_hash))
-    Message.objects.filter(pk=message.pk).update(evidence_seq=seq, receipt=message.receipt)
-    TimelineEvent.objects.filter(message_id=message.pk, kind="message.received", evidence_seq__isnull=True).update(
-        evidence_seq=seq)
-    return message
+def _save_receipt(message: Message) -> None:
+    """One plain UPDATE: this runs under the evidence lock, so it must stay cheap."""
+    quote = connection.ops.quote_name
+    receipt_field = Message._meta.get_field("receipt")
+    id_field = Message._meta.get_field("id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Message._meta.db_table)} SET evidence_seq = %s, receipt = %s WHERE id = %s",  # noqa: S608
+            [message.evidence_seq, receipt_field.get_db_prep_save(message.receipt, connection),
+             id_field.get_db_prep_save(message.id, connection)],
+        )
 
 
 def _upsert_consignment(ucr: str, now: datetime) -> int:

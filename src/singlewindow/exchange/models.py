@@ -168,7 +168,14 @@ class TimelineEvent(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, related_name="+")
     title_en = models.CharField(max_length=300)
     title_zh = models.CharField(max_length=300)
-    evidence_seq = models.BigIntegerField(null=True, help_text=_("Filled right after commit for received messages."))
+    evidence_seq = models.BigIntegerField(null=True, help_text=_("Empty when it is the message's own entry."))
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def sequence(self) -> int | None:
+        """The evidence number: a received message's event shares its message's entry."""
+        if self.evidence_seq is not None:
+            return self.evidence_seq
+        return self.message.evidence_seq if self.message is not None else None

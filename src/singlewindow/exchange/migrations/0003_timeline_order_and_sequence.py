@@ -17,6 +17,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='timelineevent',
             name='evidence_seq',
-            field=models.BigIntegerField(help_text='Filled right after commit for received messages.', null=True),
+            field=models.BigIntegerField(help_text="Empty when it is the message's own entry.", null=True),
         ),
     ]
