@@ -32,6 +32,7 @@ from singlewindow.exchange.models import (
     TimelineEvent,
     WebhookEndpoint,
 )
+from singlewindow.exchange.receipts import receipt_for
 from singlewindow.registry.actors import Actor
 
 
@@ -104,7 +105,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Receipt"))
     def receipt_pretty(self, obj: Message) -> SafeString:
-        return _pretty_json(obj.receipt)
+        return _pretty_json(receipt_for(obj))
 
 
 @admin.register(Delivery)

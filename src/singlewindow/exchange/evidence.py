@@ -82,6 +82,74 @@ def append_evidence(
 _ENTRY_FIELDS = ("seq", "kind", "recorded_at", "message_id", "body", "leaf_hash", "chain_hash")
 
 
+def _lock_head() -> EvidenceHead:
+    """Lock the head row for the rest of the transaction (created on first use)."""
+    try:
+        return EvidenceHead.objects.select_for_update().get(pk=1)
+    except EvidenceHead.DoesNotExist:
+        EvidenceHead.objects.get_or_create(pk=1)
+        return EvidenceHead.objects.select_for_update().get(pk=1)
+
+
+@transaction.atomic
+def sequence_messages(limit: int = 500) -> dict[uuid.UUID, tuple[int, str]]:
+    """Append the ``message.received`` entries of every stored message still waiting: group commit.
+
+    Intake stores a message without touching the evidence head, then calls this. Whoever holds
+    the head lock appends the entries of all messages committed so far, in one transaction, so
+    one lock hold and one WAL flush serve a whole batch; a caller that finds its message already
+    done by someone else's batch leaves at once. Returns {message id: (sequence, leaf hash)}.
+    """
+    from singlewindow.exchange.models import Delivery, Message
+
+    head = _lock_head()
+    pending = list(
+        Message.objects.filter(evidence_seq__isnull=True).order_by("received_at", "id").values_list(
+            "id", "message_type", "sender__code", "client_reference", "payload_sha256", "signer_fingerprint",
+            "consignment__ucr", "received_at")[:limit]
+    )
+    if not pending:
+        return {}
+    recipients: dict[uuid.UUID, list[str]] = {p[0]: [] for p in pending}
+    for message_id, code in Delivery.objects.filter(message_id__in=list(recipients)).values_list(
+            "message_id", "recipient__code"):
+        recipients[message_id].append(code)
+    seq, previous = head.seq, head.chain_hash
+    entries, done = [], {}
+    for message_id, message_type, sender, reference, digest, signer, ucr, at in pending:
+        seq += 1
+        body = canonical_json({
+            "seq": seq, "kind": "message.received", "at": at.isoformat(), "message_id": str(message_id),
+            "message_type": message_type, "sender": sender, "client_reference": reference,
+            "payload_sha256": digest, "signer": signer, "ucr": ucr, "recipients": sorted(recipients[message_id]),
+        })
+        leaf = merkle.leaf_hash(body)
+        previous = chain_hash(previous, leaf).hex()
+        entries.append({"seq": seq, "kind": "message.received", "recorded_at": at, "message_id": message_id,
+                        "body": body.decode(), "leaf_hash": leaf.hex(), "chain_hash": previous})
+        done[message_id] = (seq, leaf.hex())
+    insert_rows(EvidenceEntry, entries)
+    _number_messages(done)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {connection.ops.quote_name(EvidenceHead._meta.db_table)} "  # noqa: S608
+                       "SET seq = %s, chain_hash = %s WHERE id = 1", [seq, previous])
+    return done
+
+
+def _number_messages(done: dict[uuid.UUID, tuple[int, str]]) -> None:
+    """Give each message, and its deliveries (the mailbox cursor), its evidence sequence."""
+    from singlewindow.exchange.models import Delivery, Message
+
+    quote = connection.ops.quote_name
+    to_db = Message._meta.get_field("id").get_db_prep_value
+    params = [(seq, to_db(message_id, connection)) for message_id, (seq, _) in done.items()]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {quote(Message._meta.db_table)} SET evidence_seq = %s WHERE id = %s", params)  # noqa: S608
+        cursor.executemany(
+            f"UPDATE {quote(Delivery._meta.db_table)} SET seq = %s WHERE message_id = %s", params)  # noqa: S608
+
+
 # --- checkpoints -------------------------------------------------------------------------
 
 
