@@ -439,26 +439,26 @@ def statement_timer(times: dict[str, list[float]]) -> Iterator[None]:
 def evidence_lock_timer(holds: list[float]) -> Iterator[None]:
     """Record how long intake holds the evidence-head lock: from taking it to after COMMIT.
 
-    Wraps ``evidence._lock_head`` (intake's group-commit sequencer takes the lock there) for
-    the duration, in this process only, and stops the clock in an ``on_commit`` hook.
+    Wraps ``evidence._advance_head`` (the statement that takes the lock) for the duration, in
+    this process only, and stops the clock in an ``on_commit`` hook.
     """
     from django.db import transaction
 
     from singlewindow.exchange import evidence
 
-    original = evidence._lock_head
+    original = evidence._advance_head
 
-    def timed_lock() -> Any:
+    def timed_lock() -> tuple[int, str]:
         head = original()
         taken = time.perf_counter()
         transaction.on_commit(lambda: holds.append(time.perf_counter() - taken))
         return head
 
-    evidence._lock_head = timed_lock
+    evidence._advance_head = timed_lock
     try:
         yield
     finally:
-        evidence._lock_head = original
+        evidence._advance_head = original
 
 
 def _where(filename: str) -> str:

@@ -32,7 +32,6 @@ from singlewindow.exchange.models import (
     TimelineEvent,
     WebhookEndpoint,
 )
-from singlewindow.exchange.receipts import receipt_for
 from singlewindow.registry.actors import Actor
 
 
@@ -105,7 +104,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Receipt"))
     def receipt_pretty(self, obj: Message) -> SafeString:
-        return _pretty_json(receipt_for(obj))
+        return _pretty_json(obj.receipt)
 
 
 @admin.register(Delivery)

@@ -14,7 +14,6 @@ from ninja.responses import Status
 from singlewindow.exchange import evidence, intake, selectors, services
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.models import Checkpoint, Delivery, EvidenceEntry, Message, WebhookEndpoint
-from singlewindow.exchange.receipts import receipt_for
 from singlewindow.exchange.schemas import (
     CheckpointOut,
     ConsistencyProofOut,
@@ -67,11 +66,11 @@ def submit_message(request: HttpRequest) -> Status[dict[str, object]]:
         intake.record_rejection(envelope=envelope, actor=actor, digest="", error=error, size=declared)
         raise error
     result = intake.submit_message(envelope=envelope, actor=actor)
-    assert result.receipt is not None
-    return Status(201 if result.created else 200, result.receipt)
+    assert result.message.receipt is not None
+    return Status(201 if result.created else 200, result.message.receipt)
 
 
-def _message_out(message: Message, with_receipt: bool = True) -> MessageOut:
+def _message_out(message: Message) -> MessageOut:
     return MessageOut(
         id=message.id, message_type=message.message_type, sender=message.sender.code,
         client_reference=message.client_reference,
@@ -79,7 +78,7 @@ def _message_out(message: Message, with_receipt: bool = True) -> MessageOut:
         payload_sha256=message.payload_sha256, received_at=message.received_at,
         evidence_seq=message.evidence_seq, signed=bool(message.signature),
         deliveries=[_delivery_out(d) for d in message.deliveries.all()],
-        receipt=receipt_for(message) if with_receipt else None,
+        receipt=message.receipt,
     )
 
 
@@ -107,8 +106,9 @@ def get_message(request: HttpRequest, message_id: UUID) -> MessageOut:
     )
     if message is None:
         raise _not_found("message")
-    # a recipient sees the message, not the sender's receipt
-    return _message_out(message, with_receipt=message.sender_id == actor_of(request).organisation.pk)  # type: ignore[union-attr]
+    if message.sender_id != actor_of(request).organisation.pk:  # type: ignore[union-attr]
+        message.receipt = None  # a recipient sees the message, not the sender's receipt
+    return _message_out(message)
 
 
 @router.get("/messages/{message_id}/payload", summary="The exact payload bytes as received")
@@ -132,19 +132,18 @@ def get_mailbox(request: HttpRequest, after: int = 0, limit: int = 100, pending_
     page = list(selectors.mailbox(actor, after=max(after, 0), limit=min(max(limit, 1), 500),
                                   include_acknowledged=not pending_only))
     services.take_mailbox_page(deliveries=page, actor=actor)
-    items, cursor = [], max(after, 0)
-    for d in page:
-        assert d.seq is not None  # the mailbox lists only deliveries with their evidence appended
-        cursor = d.seq
-        items.append(MailboxItemOut(
+    items = [
+        MailboxItemOut(
             delivery_id=d.pk, cursor=d.seq, state=d.state, message_id=d.message_id,
             message_type=d.message.message_type, sender=d.message.sender.code,
             ucr=d.message.consignment.ucr if d.message.consignment else None,
             content_type=d.message.content_type, payload_sha256=d.message.payload_sha256,
             received_at=d.message.received_at,
             payload_url=f"/api/v1/messages/{d.message_id}/payload",
-        ))
-    return MailboxPageOut(items=items, next_cursor=cursor)
+        )
+        for d in page
+    ]
+    return MailboxPageOut(items=items, next_cursor=page[-1].seq if page else max(after, 0))
 
 
 @router.post("/mailbox/{delivery_id}/ack", response=DeliveryStateOut, summary="Acknowledge a delivery")

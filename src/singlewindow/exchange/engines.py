@@ -39,7 +39,7 @@ def process_engine_delivery(delivery_id: int) -> bool:
         .filter(pk=delivery_id)
         .first()
     )
-    if delivery is None or delivery.seq is None or delivery.state == Delivery.State.ACKNOWLEDGED:
+    if delivery is None or delivery.state == Delivery.State.ACKNOWLEDGED:
         return False
     handler = _ENGINES.get(delivery.recipient.engine)
     if handler is None:
@@ -55,6 +55,6 @@ def overdue_engine_deliveries(grace: timedelta, limit: int = 500) -> list[int]:
     cutoff = timezone.now() - grace
     return list(
         Delivery.objects.filter(
-            recipient__engine__in=engine_names(), message__received_at__lt=cutoff, seq__isnull=False,
+            recipient__engine__in=engine_names(), message__received_at__lt=cutoff,
         ).exclude(state=Delivery.State.ACKNOWLEDGED).order_by("seq").values_list("pk", flat=True)[:limit]
     )

@@ -23,8 +23,10 @@ from singlewindow.datamodel.codecs import codec_for_content_type
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, validate_document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 from singlewindow.exchange import dispatch, jws, routing
+from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
-from singlewindow.exchange.evidence import append_evidence, sequence_messages
+from singlewindow.exchange.evidence import append_evidence
+from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import (
     Consignment,
     ConsignmentParty,
@@ -33,7 +35,6 @@ from singlewindow.exchange.models import (
     TimelineEvent,
     WebhookEndpoint,
 )
-from singlewindow.exchange.receipts import receipt_for
 from singlewindow.exchange.rows import insert_rows
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
@@ -59,7 +60,6 @@ class Envelope:
 class IntakeResult:
     message: Message
     created: bool
-    receipt: dict[str, Any] | None
 
 
 def new_message_id() -> uuid.UUID:
@@ -111,16 +111,12 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
         raise ExchangeError(ExchangeErrorCode.NO_ROUTE,
                             detail=f"no authorised recipient for {envelope.message_type}")
     try:
-        message, work = _store(envelope, actor, sender, codec.name, digest, signer, document, recipients)
+        message = _store(envelope, actor, sender, codec.name, digest, signer, document, recipients)
     except IntegrityError:
         # Two requests raced with one client reference: the loser answers like a resend.
         existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, digest)
-    leaf = _sequence(message)
-    seq = message.evidence_seq
-    assert seq is not None
-    transaction.on_commit(lambda: dispatch.after_intake(work, recipients, seq))
-    return IntakeResult(message=message, created=True, receipt=receipt_for(message, leaf))
+    return IntakeResult(message=message, created=True)
 
 
 def _check_envelope(envelope: Envelope) -> None:
@@ -145,8 +141,7 @@ def _replay(existing: Message, envelope: Envelope, digest: str) -> IntakeResult:
     if existing.payload_sha256 != digest or existing.message_type != envelope.message_type:
         raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
                             detail=f"client reference already used by message {existing.id}")
-    _sequence(existing)
-    return IntakeResult(message=existing, created=False, receipt=receipt_for(existing))
+    return IntakeResult(message=existing, created=False)
 
 
 def _verify_signature(envelope: Envelope, sender: Organisation, service: Service) -> str:
@@ -190,12 +185,12 @@ _CHAIN_ZH = {
 
 @transaction.atomic
 def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, digest: str,
-           signer: str, document: Any, recipients: list[Organisation]) -> tuple[Message, list[tuple[int, Any, bool]]]:
-    """Write the message, its deliveries and timeline line, without touching the evidence head.
+           signer: str, document: Any, recipients: list[Organisation]) -> Message:
+    """Write the message; only the evidence entry and the deliveries wait for the evidence lock.
 
-    The evidence entry, and with it the message's and deliveries' sequence, follows in
-    ``evidence.sequence_messages`` (group commit). Returns the message and, per delivery,
-    (id, recipient id, to be pushed) for dispatch.
+    Rows that do not need the evidence sequence are written first, so the serialised part of
+    every intake is a few plain statements and the commit: the head, the entry, the
+    deliveries (whose cursor is the sequence) and the message's receipt.
     """
     now = timezone.now()
     ucr = getattr(document, "ucr", None)
@@ -219,29 +214,42 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
             "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
         }])
     pushed = webhook_organisations()
-    rows = [{"message": message.id, "recipient": r.pk, "seq": None, "state": Delivery.State.PENDING,
+    # --- from here to commit the evidence lock is held: keep it to these statements ---
+    entry = append_evidence("message.received", {
+        "message_type": envelope.message_type, "sender": sender.code,
+        "client_reference": envelope.client_reference, "payload_sha256": digest,
+        "signer": signer, "ucr": ucr, "recipients": sorted(r.code for r in recipients),
+    }, message_id=message.id, at=now)
+    rows = [{"message": message.id, "recipient": r.pk, "seq": entry.seq,
+             "state": Delivery.State.PENDING,
              "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
              "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
             for r in recipients]
     ids = insert_rows(Delivery, rows, returning="id")
+    message.evidence_seq = entry.seq
+    message.receipt = sign_receipt(message, entry.leaf_hash)
+    _save_receipt(message)
     work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
             for i, row in zip(ids, rows, strict=True)]
-    return message, work
+    transaction.on_commit(lambda: dispatch.after_intake(work, recipients, entry.seq))
+    return message
 
 
 _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format", "content_type", "payload",
-                   "payload_sha256", "signature", "signer_fingerprint", "received_at", "evidence_seq")
+                   "payload_sha256", "signature", "signer_fingerprint", "received_at", "evidence_seq", "receipt")
 
 
-def _sequence(message: Message) -> str | None:
-    """Make sure the message's evidence entry is appended; returns its leaf hash when we appended it."""
-    while message.evidence_seq is None:
-        done = sequence_messages()
-        if message.id in done:
-            message.evidence_seq = done[message.id][0]
-            return done[message.id][1]
-        message.evidence_seq = Message.objects.filter(pk=message.pk).values_list("evidence_seq", flat=True).get()
-    return None
+def _save_receipt(message: Message) -> None:
+    """One plain UPDATE: this runs under the evidence lock, so it must stay cheap."""
+    quote = connection.ops.quote_name
+    receipt_field = Message._meta.get_field("receipt")
+    id_field = Message._meta.get_field("id")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(Message._meta.db_table)} SET evidence_seq = %s, receipt = %s WHERE id = %s",  # noqa: S608
+            [message.evidence_seq, receipt_field.get_db_prep_save(message.receipt, connection),
+             id_field.get_db_prep_save(message.id, connection)],
+        )
 
 
 def _upsert_consignment(ucr: str, now: datetime) -> int:
@@ -275,6 +283,19 @@ def _link_parties(consignment_id: int, sender: Organisation, document: Any,
     insert_rows(ConsignmentParty, [
         {"consignment": consignment_id, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)
     ], ignore_conflicts=True)
+
+
+def sign_receipt(message: Message, leaf_hash: str) -> dict[str, Any]:
+    """The receipt the sender keeps: what was received, when, and where it sits in the log."""
+    body = {
+        "message_id": str(message.id), "message_type": message.message_type,
+        "sender": message.sender.code, "client_reference": message.client_reference,
+        "payload_sha256": message.payload_sha256, "evidence_seq": message.evidence_seq,
+        "leaf_hash": leaf_hash, "received_at": message.received_at.isoformat(),
+    }
+    identity = signing_identity()
+    signature = jws.sign_detached(canonical_json(body), identity.private_key, identity.chain)
+    return {"receipt": body, "signature": signature}
 
 
 @transaction.atomic

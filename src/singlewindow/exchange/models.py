@@ -56,17 +56,14 @@ class Message(models.Model):
     signature = models.TextField(blank=True)
     signer_fingerprint = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField()
-    evidence_seq = models.BigIntegerField(null=True, help_text=_("Set when its evidence entry is appended."))
+    evidence_seq = models.BigIntegerField(null=True)
+    receipt = models.JSONField(null=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["sender", "client_reference"], name="unique_client_reference"),
         ]
-        indexes = [
-            models.Index(fields=["sender", "-received_at"], name="message_sender_recent"),
-            models.Index(fields=["received_at"], condition=models.Q(evidence_seq__isnull=True),
-                         name="message_awaiting_evidence"),
-        ]
+        indexes = [models.Index(fields=["sender", "-received_at"], name="message_sender_recent")]
 
     def __str__(self) -> str:
         return f"{self.message_type} {self.id}"
@@ -88,8 +85,7 @@ class Delivery(models.Model):
 
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
     recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deliveries")
-    seq = models.BigIntegerField(
-        null=True, help_text=_("Mailbox cursor: the message's commit-ordered evidence sequence (set with it)."))
+    seq = models.BigIntegerField(help_text=_("Mailbox cursor: commit-ordered evidence sequence."))
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     delivered_at = models.DateTimeField(null=True)
     acknowledged_at = models.DateTimeField(null=True)

@@ -49,7 +49,7 @@ def delivery_for_recipient(actor: Actor, delivery_id: int) -> Delivery | None:
         return None
     return (
         Delivery.objects.select_related("message", "recipient")
-        .filter(pk=delivery_id, recipient=actor.organisation, seq__isnull=False)
+        .filter(pk=delivery_id, recipient=actor.organisation)
         .first()
     )
 

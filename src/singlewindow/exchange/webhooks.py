@@ -41,7 +41,7 @@ def _claim(delivery_id: int) -> Delivery | None:
     with transaction.atomic():
         now = timezone.now()
         claimed = Delivery.objects.filter(
-            pk=delivery_id, push_state=Delivery.PushState.PENDING, next_attempt_at__lte=now, seq__isnull=False,
+            pk=delivery_id, push_state=Delivery.PushState.PENDING, next_attempt_at__lte=now,
         ).update(next_attempt_at=now + LEASE)
         if not claimed:
             return None
@@ -113,7 +113,6 @@ def due_pushes(grace: timedelta, limit: int = 500) -> list[int]:
     """Pending pushes overdue by ``grace``: their task was lost (a worker died)."""
     cutoff = timezone.now() - grace
     return list(
-        Delivery.objects.filter(push_state=Delivery.PushState.PENDING, next_attempt_at__lt=cutoff,
-                                seq__isnull=False)
+        Delivery.objects.filter(push_state=Delivery.PushState.PENDING, next_attempt_at__lt=cutoff)
         .order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
     )

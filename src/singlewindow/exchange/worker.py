@@ -24,7 +24,6 @@ def sweep_once() -> dict[str, int]:
     from singlewindow.exchange.models import Checkpoint, EvidenceHead
 
     grace = timedelta(seconds=settings.SW_SWEEP_GRACE_SECONDS)
-    orphans = len(evidence.sequence_messages())  # stored by a process that died before appending
     pushes = webhooks.due_pushes(grace)
     for delivery_id in pushes:
         tasks.push_delivery_task.enqueue(delivery_id)
@@ -37,7 +36,7 @@ def sweep_once() -> dict[str, int]:
     if head > latest:
         evidence.create_checkpoint()
         signed = 1
-    return {"sequenced": orphans, "pushes": len(pushes), "engine": len(engine_work), "checkpoints": signed}
+    return {"pushes": len(pushes), "engine": len(engine_work), "checkpoints": signed}
 
 
 def _sweeper(stop: threading.Event, every: float) -> None:

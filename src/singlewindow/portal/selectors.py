@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 
 from singlewindow.exchange import selectors as exchange
 from singlewindow.exchange.models import Consignment, Delivery, Message, TimelineEvent
-from singlewindow.exchange.receipts import receipt_for
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.models import AGENCY_ROLES
 
@@ -138,10 +137,10 @@ def message_detail(actor: Actor, message_id: UUID) -> MessageDetail | None:
         return None
     is_sender = message.sender_id == actor.organisation.pk
     receipt = signature = None
-    signed = receipt_for(message) if is_sender else None
-    if signed is not None:
-        receipt = json.dumps(signed["receipt"], indent=2, ensure_ascii=False, sort_keys=True)
-        signature = signed["signature"]
+    if is_sender and message.receipt is not None:
+        body = message.receipt.get("receipt", message.receipt)
+        receipt = json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True)
+        signature = message.receipt.get("signature")
     deliveries = list(message.deliveries.select_related("recipient").order_by("recipient__code"))
     return MessageDetail(message=message, deliveries=deliveries, is_sender=is_sender,
                          receipt_json=receipt, receipt_signature=signature)

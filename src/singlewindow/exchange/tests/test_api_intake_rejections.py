@@ -27,7 +27,6 @@ from singlewindow.exchange.models import (
     Message,
     TimelineEvent,
 )
-from singlewindow.exchange.receipts import receipt_for
 from singlewindow.registry import pki, trust
 from singlewindow.registry import services as registry
 from singlewindow.registry.actors import SYSTEM
@@ -613,7 +612,7 @@ def test_client_reference_reused_for_other_content(client: Client, world: testin
     original_state = (
         bytes(original.payload),
         original.payload_sha256,
-        receipt_for(original),
+        original.receipt,
         original.evidence_seq,
     )
     altered = testing.encode(testing.declaration(reference="REF-ALTERED"))
@@ -625,7 +624,7 @@ def test_client_reference_reused_for_other_content(client: Client, world: testin
     assert (
         bytes(original.payload),
         original.payload_sha256,
-        receipt_for(original),
+        original.receipt,
         original.evidence_seq,
     ) == original_state
     # the original bytes under the same reference still answer with the original receipt
