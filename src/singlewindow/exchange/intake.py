@@ -189,8 +189,8 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
     """Write the message; only the evidence entry and the deliveries wait for the evidence lock.
 
     Rows that do not need the evidence sequence are written first, so the serialised part of
-    every intake is a few plain statements and the commit: the head, the entry, the
-    deliveries (whose cursor is the sequence) and the message's receipt.
+    every intake is a few plain statements and the commit: the head, the entry, the message
+    with its receipt, and the deliveries (whose cursor is the sequence).
     """
     now = timezone.now()
     ucr = getattr(document, "ucr", None)
@@ -202,8 +202,6 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
         payload=envelope.payload, payload_sha256=digest, signature=envelope.signature,
         signer_fingerprint=signer, received_at=now,
     )
-    insert_rows(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS}, "sender": sender.pk,
-                           "consignment": consignment_id}])
     if consignment_id is not None:
         _link_parties(consignment_id, sender, document, recipients)
         en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
@@ -225,10 +223,13 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
              "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
              "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
             for r in recipients]
-    ids = insert_rows(Delivery, rows, returning="id")
     message.evidence_seq = entry.seq
     message.receipt = sign_receipt(message, entry.leaf_hash)
-    _save_receipt(message)
+    # Foreign keys are checked at commit, so the timeline line above may name this message
+    # before it exists; inserting it here, complete, saves a separate update under the lock.
+    insert_rows(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS}, "sender": sender.pk,
+                           "consignment": consignment_id}])
+    ids = insert_rows(Delivery, rows, returning="id")
     work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
             for i, row in zip(ids, rows, strict=True)]
     transaction.on_commit(lambda: dispatch.after_intake(work, recipients, entry.seq))
@@ -237,19 +238,6 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
 
 _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format", "content_type", "payload",
                    "payload_sha256", "signature", "signer_fingerprint", "received_at", "evidence_seq", "receipt")
-
-
-def _save_receipt(message: Message) -> None:
-    """One plain UPDATE: this runs under the evidence lock, so it must stay cheap."""
-    quote = connection.ops.quote_name
-    receipt_field = Message._meta.get_field("receipt")
-    id_field = Message._meta.get_field("id")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(Message._meta.db_table)} SET evidence_seq = %s, receipt = %s WHERE id = %s",  # noqa: S608
-            [message.evidence_seq, receipt_field.get_db_prep_save(message.receipt, connection),
-             id_field.get_db_prep_save(message.id, connection)],
-        )
 
 
 def _upsert_consignment(ucr: str, now: datetime) -> int:
