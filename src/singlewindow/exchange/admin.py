@@ -8,14 +8,12 @@ redelivering a delivery and configuring a webhook.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -33,29 +31,7 @@ from singlewindow.exchange.models import (
     WebhookEndpoint,
 )
 from singlewindow.registry.actors import Actor
-
-
-def _pretty_json(value: Any) -> SafeString:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return format_html("<pre>{}</pre>", value)
-    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
-    return format_html("<pre>{}</pre>", text)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """View permission only: the change form renders read-only and writes answer 403."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from singlewindow.registry.admin import ReadOnlyAdmin, pretty_json
 
 
 class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -104,7 +80,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Receipt"))
     def receipt_pretty(self, obj: Message) -> SafeString:
-        return _pretty_json(obj.receipt)
+        return pretty_json(obj.receipt)
 
 
 @admin.register(Delivery)
@@ -152,7 +128,7 @@ class EvidenceEntryAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Body"))
     def body_pretty(self, obj: EvidenceEntry) -> SafeString:
-        return _pretty_json(obj.body)
+        return pretty_json(obj.body)
 
 
 @admin.register(Checkpoint)

@@ -448,16 +448,19 @@ class ApiTokenAdmin(AuditedAdmin):
             % {"token": raw})
 
 
-@admin.register(AuditRecord)
-class AuditRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """The audit trail itself is read-only: nobody edits or deletes what was recorded."""
+def pretty_json(value: Any) -> SafeString:
+    """JSON (or a JSON string) as an indented, escaped block for read-only admin fields."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return format_html("<pre>{}</pre>", value)
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+    return format_html("<pre>{}</pre>", text)
 
-    list_display = ("at", "actor", "action", "object_type", "object_repr")
-    list_filter = ("action", "object_type")
-    search_fields = ("object_repr", "object_id", "actor__username")
-    list_select_related = ("actor",)
-    fields = ("at", "actor", "action", "object_type", "object_id", "object_repr", "changes_pretty")
-    readonly_fields = fields
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """View permission only: the change form renders read-only and writes answer 403."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -468,8 +471,19 @@ class AuditRecordAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+
+@admin.register(AuditRecord)
+class AuditRecordAdmin(ReadOnlyAdmin):
+    """The audit trail itself is read-only: nobody edits or deletes what was recorded."""
+
+    list_display = ("at", "actor", "action", "object_type", "object_repr")
+    list_filter = ("action", "object_type")
+    search_fields = ("object_repr", "object_id", "actor__username")
+    list_select_related = ("actor",)
+    fields = ("at", "actor", "action", "object_type", "object_id", "object_repr", "changes_pretty")
+    readonly_fields = fields
+
     @admin.display(description=_("Changes"))
     def changes_pretty(self, obj: AuditRecord) -> SafeString:
-        text = json.dumps(obj.changes, indent=2, ensure_ascii=False, sort_keys=True)
-        return format_html("<pre>{}</pre>", text)
+        return pretty_json(obj.changes)
 
