@@ -177,7 +177,7 @@ def cmd_pki_issue(options: argparse.Namespace) -> int:
     _setup_django()
     from pathlib import Path
 
-    from singlewindow.exchange.identity import _write_private, load_root_ca, pki_dir
+    from singlewindow.exchange.identity import load_root_ca, pki_dir, write_private_file
     from singlewindow.registry import pki, selectors, services
     from singlewindow.registry.actors import SYSTEM
 
@@ -191,7 +191,7 @@ def cmd_pki_issue(options: argparse.Namespace) -> int:
         business_id=organisation.business_id, valid_days=options.days)
     out = Path(options.out) if options.out else pki_dir() / "orgs"
     out.mkdir(parents=True, exist_ok=True)
-    _write_private(out / f"{organisation.code}.key", pki.private_key_to_pem(issued.private_key))
+    write_private_file(out / f"{organisation.code}.key", pki.private_key_to_pem(issued.private_key))
     (out / f"{organisation.code}.pem").write_text(
         pki.certificate_to_pem(issued.certificate) + pki.certificate_to_pem(root.certificate))
     if not options.no_register:

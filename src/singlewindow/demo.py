@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from singlewindow import config
-from singlewindow.exchange.identity import _write_private, ensure_demo_pki, pki_dir
+from singlewindow.exchange.identity import ensure_demo_pki, pki_dir, write_private_file
 from singlewindow.registry import pki
 from singlewindow.registry import services as registry
 from singlewindow.registry.actors import SYSTEM
@@ -131,11 +131,11 @@ def _issue_credentials(org: Organisation, root: pki.KeyPair) -> None:
                                   actor=SYSTEM)
     org_dir = pki_dir() / "orgs"
     org_dir.mkdir(exist_ok=True)
-    _write_private(org_dir / f"{org.code}.key", pki.private_key_to_pem(issued.private_key))
+    write_private_file(org_dir / f"{org.code}.key", pki.private_key_to_pem(issued.private_key))
     (org_dir / f"{org.code}.pem").write_text(
         pki.certificate_to_pem(issued.certificate) + pki.certificate_to_pem(root.certificate))
     _, raw = registry.issue_api_token(organisation=org, name="demo system", actor=SYSTEM)
-    _write_private(demo_dir() / f"{org.code}.token", raw)
+    write_private_file(demo_dir() / f"{org.code}.token", raw)
 
 
 def load_logins() -> dict[str, str]:

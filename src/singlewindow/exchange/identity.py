@@ -43,7 +43,8 @@ def pki_dir() -> Path:
     return path
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private_file(path: Path, text: str) -> None:
+    """Write a key or secret readable by its owner only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
@@ -62,14 +63,14 @@ def ensure_demo_pki(directory: Path | None = None) -> pki.KeyPair:
     directory = directory or pki_dir()
     if not (directory / ROOT_CERT).exists():
         root = pki.create_root_ca("Single Window Demo Root CA")
-        _write_private(directory / ROOT_KEY, pki.private_key_to_pem(root.private_key))
+        write_private_file(directory / ROOT_KEY, pki.private_key_to_pem(root.private_key))
         (directory / ROOT_CERT).write_text(pki.certificate_to_pem(root.certificate))
     root = load_root_ca(directory)
     if not (directory / SW_CERT).exists():
         own = pki.issue_organisation_certificate(
             root, org_code=SW_CODE, organisation_name="Single Window", valid_days=1825
         )
-        _write_private(directory / SW_KEY, pki.private_key_to_pem(own.private_key))
+        write_private_file(directory / SW_KEY, pki.private_key_to_pem(own.private_key))
         (directory / SW_CERT).write_text(
             pki.certificate_to_pem(own.certificate) + pki.certificate_to_pem(root.certificate)
         )

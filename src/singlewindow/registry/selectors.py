@@ -102,10 +102,6 @@ def organisations_by_business_ids(business_ids: list[str]) -> list[Organisation]
     return _named.get(key, lambda: list(Organisation.objects.filter(business_id__in=key, is_active=True)))
 
 
-def organisations_with_role(role: str) -> QuerySet[Organisation]:
-    return Organisation.objects.filter(roles__role=role, is_active=True).distinct()
-
-
 def organisation_by_code(code: str) -> Organisation | None:
     return Organisation.objects.filter(code=code, is_active=True).first()
 

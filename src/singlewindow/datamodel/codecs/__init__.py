@@ -20,12 +20,10 @@ class Codec(Protocol):
         """Render a harmonised document in this format."""
 
 
-_BY_NAME: dict[str, Codec] = {}
 _BY_CONTENT_TYPE: dict[str, Codec] = {}
 
 
 def register_codec(codec: Codec) -> None:
-    _BY_NAME[codec.name] = codec
     for content_type in codec.content_types:
         _BY_CONTENT_TYPE[content_type] = codec
 
@@ -34,14 +32,6 @@ def codec_for_content_type(content_type: str) -> Codec | None:
     """The codec for a Content-Type header value (parameters such as charset ignored)."""
     media_type = content_type.split(";", 1)[0].strip().lower()
     return _BY_CONTENT_TYPE.get(media_type)
-
-
-def codec_named(name: str) -> Codec | None:
-    return _BY_NAME.get(name)
-
-
-def supported_content_types() -> list[str]:
-    return sorted(_BY_CONTENT_TYPE)
 
 
 def _register_builtin() -> None:
