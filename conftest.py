@@ -37,7 +37,7 @@ def world(db: None) -> testing.World:
     return testing.build_world()
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.exists():
         pytest.skip(f"shared data directory not found beside the repository ({SHARED_DATA})")

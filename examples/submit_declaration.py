@@ -38,25 +38,44 @@ def fail(step: str, detail: object) -> None:
     sys.exit(1)
 
 
+def item(sequence: int, description: str, hs: str, origin: str, net: str, gross: str, price: str,
+         cartons: int) -> dict[str, object]:
+    """One goods item in the harmonised (WCO class) shape."""
+    return {
+        "sequenceNumeric": sequence,
+        "commodity": {
+            "description": description,
+            "classification": [{"id": hs, "identificationTypeCode": "HS"}],
+            "goodsMeasure": {"grossMassMeasure": {"value": gross, "unitCode": "KGM"},
+                             "netNetWeightMeasure": {"value": net, "unitCode": "KGM"},
+                             "tariffQuantity": {"value": "40", "unitCode": "PCE"}},
+            "invoiceLine": {"itemChargeAmount": {"value": price, "currencyId": "USD"}},
+        },
+        "origin": [{"countryCode": origin}],
+        "packaging": [{"sequenceNumeric": 1, "quantityQuantity": cartons, "typeCode": "CT"}],
+    }
+
+
 def declaration(reference: str, ucr: str) -> dict[str, object]:
     return {
         "functionCode": "9",
         "functionalReferenceId": reference,
-        "ucr": ucr,
-        "declarationOffice": "TWKEL",
         "issueDateTime": datetime.now(UTC).isoformat(),
+        "typeCode": "IMA",
+        "goodsItemQuantity": 2,
+        "declarationOfficeId": "TWKEL",
+        "invoiceAmount": {"value": "18400.00", "currencyId": "USD"},
+        "totalPackageQuantity": 12,
         "declarant": {"id": "30000002", "name": "Formosa Electronics Co., Ltd."},
-        "importer": {"id": "30000002", "name": "Formosa Electronics Co., Ltd."},
-        "currencyCode": "USD",
-        "invoiceAmount": "18400.00",
-        "goodsItems": [
-            {"sequenceNumeric": 1, "description": "Portable computers, 14 inch", "classification": "847130",
-             "originCountry": "CN", "quantity": "40", "unitCode": "PCE", "netMass": "72.0",
-             "grossMass": "96.5", "valueAmount": "16000.00"},
-            {"sequenceNumeric": 2, "description": "Lithium-ion battery packs", "classification": "850760",
-             "originCountry": "VN", "quantity": "40", "unitCode": "PCE", "netMass": "18.0",
-             "grossMass": "22.0", "valueAmount": "2400.00"},
-        ],
+        "goodsShipment": {
+            "importer": {"id": "30000002", "name": "Formosa Electronics Co., Ltd."},
+            "tradeTerms": {"conditionCode": "CIF", "locationId": "TWKEL"},
+            "ucr": {"id": ucr},
+            "governmentAgencyGoodsItem": [
+                item(1, "Portable computers, 14 inch", "84713000", "CN", "72.0", "96.5", "16000.00", 8),
+                item(2, "Lithium-ion battery packs", "85076000", "VN", "18.0", "22.0", "2400.00", 4),
+            ],
+        },
     }
 
 

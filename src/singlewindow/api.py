@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from singlewindow.codelists.api import router as codelists_router
 from singlewindow.datamodel.issues import json_pointer
 from singlewindow.exchange.api import evidence_router
 from singlewindow.exchange.api import router as exchange_router
@@ -26,6 +27,7 @@ api = NinjaAPI(
 api.add_router("/", exchange_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/registry", registry_router)
+api.add_router("/codelists", codelists_router)
 
 PROBLEM = "application/problem+json"
 

@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence"}
+OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message"}
 
 
 def _setup_django() -> None:
@@ -78,6 +78,21 @@ def _parser() -> argparse.ArgumentParser:
     verify.set_defaults(handler=cmd_evidence_verify)
     checkpoint = ev_sub.add_parser("checkpoint", help="sign a checkpoint now")
     checkpoint.set_defaults(handler=cmd_evidence_checkpoint)
+
+    message_cmd = sub.add_parser("message", help="validate or convert a message file (JSON, WCO DEC XML, EDIFACT)")
+    msg_sub = message_cmd.add_subparsers(dest="message_command", required=True)
+    validate = msg_sub.add_parser("validate", help="print every fault, or 'valid'; exit 1 on faults")
+    convert = msg_sub.add_parser("convert", help="write the message in another format to stdout")
+    convert.add_argument("--to", required=True, help="json, wco-dec-xml or edifact")
+    for command in (validate, convert):
+        command.add_argument("file", help="the message file ('-' for standard input)")
+        command.add_argument("--format", help="json, wco-dec-xml or edifact (default: detected)")
+        command.add_argument("--dataset", help="data set, e.g. import_declaration (default: detected)")
+        command.add_argument("--json", action="store_true", help="machine-readable output")
+        command.add_argument("--offline", action="store_true",
+                             help="skip the code-list layer (no database needed)")
+    validate.set_defaults(handler=cmd_message_validate)
+    convert.set_defaults(handler=cmd_message_convert)
     return parser
 
 
@@ -242,3 +257,15 @@ def cmd_evidence_checkpoint(options: argparse.Namespace) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def cmd_message_validate(options: argparse.Namespace) -> int:
+    from singlewindow import message_command
+
+    return message_command.validate(options)
+
+
+def cmd_message_convert(options: argparse.Namespace) -> int:
+    from singlewindow import message_command
+
+    return message_command.convert(options)

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from singlewindow import config
+from singlewindow.codelists.services import load_code_lists
 from singlewindow.exchange.identity import ensure_demo_pki, pki_dir, write_private_file
 from singlewindow.registry import pki
 from singlewindow.registry import services as registry
@@ -119,6 +120,7 @@ def seed() -> dict[str, str]:
         for role in receivers:
             registry.grant_access(service=service, direction=AccessGrant.Direction.RECEIVE, role=role,
                                   actor=SYSTEM)
+    load_code_lists(actor=SYSTEM)  # after the agencies exist, so regulation codes link to them
     (demo_dir() / "logins.json").write_text(json.dumps(logins, indent=2))
     return logins
 

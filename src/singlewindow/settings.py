@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "singlewindow.registry",
+    "singlewindow.codelists",
     "singlewindow.exchange",
     "singlewindow.customs",
     "singlewindow.portal",

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from singlewindow.datamodel import samples
 from singlewindow.exchange import jws
 from singlewindow.exchange.identity import ensure_demo_pki
 from singlewindow.registry import pki
@@ -94,25 +95,13 @@ def build_world(*, engine: str = "") -> World:
     return world
 
 
-def declaration(*, ucr: str = "6TW30000002-IMP0001", office: str = "TWKEL", declarant: str = "30000002",
-                importer: str = "30000002", reference: str = "REF-1", items: int = 1) -> dict[str, Any]:
-    """A valid import declaration document (JSON shape)."""
-    return {
-        "functionCode": "9",
-        "functionalReferenceId": reference,
-        "ucr": ucr,
-        "declarationOffice": office,
-        "declarant": {"id": declarant, "name": "Declarant Co."},
-        "importer": {"id": importer, "name": "Importer Co."},
-        "currencyCode": "USD",
-        "invoiceAmount": "1200.00",
-        "goodsItems": [
-            {"sequenceNumeric": i + 1, "description": "Laptop computers", "classification": "847130",
-             "originCountry": "CN", "quantity": "10", "unitCode": "PCE", "netMass": "25.5",
-             "grossMass": "30", "valueAmount": "1200.00"}
-            for i in range(items)
-        ],
-    }
+def declaration(**options: Any) -> dict[str, Any]:
+    """A valid import declaration document (see ``datamodel.samples.import_declaration``)."""
+    return samples.import_declaration(**options)
+
+
+def export_declaration(**options: Any) -> dict[str, Any]:
+    return samples.export_declaration(**options)
 
 
 def encode(document: dict[str, Any]) -> bytes:

@@ -19,9 +19,11 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from singlewindow.datamodel.codecs import codec_for_content_type
-from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, validate_document
+from singlewindow.codelists.selectors import code_lists
+from singlewindow.datamodel.codecs import Codec, carries, codec_for_content_type
+from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, Document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
+from singlewindow.datamodel.validation import validate_document
 from singlewindow.exchange import dispatch, jws, routing
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
@@ -94,10 +96,10 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
     if service is None or dataset not in DATA_SETS:
         raise ExchangeError(ExchangeErrorCode.UNKNOWN_MESSAGE_TYPE,
                             detail=f"no service for message type {envelope.message_type!r}")
-    try:
-        document = validate_document(dataset, codec.decode(envelope.payload))
-    except MessageInvalid as invalid:
-        raise ExchangeError(ExchangeErrorCode.INVALID, invalid.issues) from None
+    if not carries(codec, dataset):
+        raise ExchangeError(ExchangeErrorCode.UNSUPPORTED_CONTENT_TYPE,
+                            detail=f"{codec.name} does not carry the {dataset} data set")
+    document = decode_and_validate(codec, dataset, envelope.payload)
     if not selectors.may_send(sender, service):
         raise ExchangeError(ExchangeErrorCode.UNAUTHORISED_SENDER,
                             detail=f"{sender.code} may not send {envelope.message_type}")
@@ -117,6 +119,17 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
         existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, digest)
     return IntakeResult(message=message, created=True)
+
+
+def decode_and_validate(codec: Codec, dataset: str, payload: bytes) -> Document:
+    """The validated data set in ``payload``; every fault points into the submitted format."""
+    decoded = None
+    try:
+        decoded = codec.decode(payload, dataset)
+        return validate_document(dataset, decoded.document, code_lists())  # type: ignore[return-value]
+    except MessageInvalid as invalid:
+        issues = decoded.relocate(invalid.issues) if decoded is not None else invalid.issues
+        raise ExchangeError(ExchangeErrorCode.INVALID, issues) from None
 
 
 def _check_envelope(envelope: Envelope) -> None:
@@ -185,7 +198,7 @@ _CHAIN_ZH = {
 
 @transaction.atomic
 def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, digest: str,
-           signer: str, document: Any, recipients: list[Organisation]) -> Message:
+           signer: str, document: Document, recipients: list[Organisation]) -> Message:
     """Write the message; only the evidence entry and the deliveries wait for the evidence lock.
 
     Rows that do not need the evidence sequence are written first, so the serialised part of
@@ -193,7 +206,7 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
     with its receipt, and the deliveries (whose cursor is the sequence).
     """
     now = timezone.now()
-    ucr = getattr(document, "ucr", None)
+    ucr = document.consignment_reference()
     consignment_id = _upsert_consignment(ucr, now) if ucr else None
     message = Message(
         id=new_message_id(), message_type=envelope.message_type, sender=sender,
@@ -262,7 +275,7 @@ def webhook_organisations() -> frozenset[Any]:
         WebhookEndpoint.objects.filter(is_active=True).values_list("organisation_id", flat=True)))
 
 
-def _link_parties(consignment_id: int, sender: Organisation, document: Any,
+def _link_parties(consignment_id: int, sender: Organisation, document: Document,
                   recipients: list[Organisation]) -> None:
     pairs = {(sender.pk, ConsignmentParty.Relation.SENDER)}
     pairs |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from singlewindow.datamodel.datasets import Document
 from singlewindow.registry import selectors
 from singlewindow.registry.models import Organisation
 
@@ -44,21 +45,16 @@ def route(context: RoutingContext) -> list[Organisation]:
     return list(seen.values())
 
 
-def named_business_ids(document: Any) -> list[str]:
+def named_business_ids(document: Document) -> list[str]:
     """Business IDs of the parties a document names (declarant, importer, exporter…)."""
-    ids = []
-    for role in ("declarant", "importer", "exporter"):
-        party = getattr(document, role, None)
-        if party is not None and party.id.isdigit():
-            ids.append(party.id)
-    return ids
+    return [party.id for party in document.named_parties() if party.id and party.id.isdigit()]
 
 
 @register_route("import_declaration")
 @register_route("export_declaration")
 def _declaration_office(context: RoutingContext) -> list[Organisation]:
     """A declaration goes to the customs office it names."""
-    return selectors.customs_offices(context.document.declaration_office)
+    return selectors.customs_offices(context.document.declaration_office_id or "")
 
 
 @register_route("customs_response")

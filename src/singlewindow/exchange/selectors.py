@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from singlewindow.datamodel.codecs import codec_named
+from singlewindow.datamodel.datasets import DataSet
+from singlewindow.datamodel.issues import MessageInvalid
+from singlewindow.datamodel.validation.schema import validate_schema
 from singlewindow.exchange.models import (
     Consignment,
     Delivery,
@@ -72,3 +76,18 @@ def webhook_of(actor: Actor) -> WebhookEndpoint | None:
     if actor.organisation is None:
         return None
     return WebhookEndpoint.objects.filter(organisation=actor.organisation).first()
+
+
+def document_of(message: Message) -> DataSet:
+    """The harmonised data set a stored message carries, decoded from its original format.
+
+    Intake validated it fully, so only the schema layer runs again here.
+    """
+    codec = codec_named(message.format)
+    if codec is None:
+        raise LookupError(f"no codec {message.format!r} for message {message.id}")
+    dataset = message.message_type.split(".", 1)[0]
+    model, issues = validate_schema(dataset, codec.decode(bytes(message.payload), dataset).document)
+    if model is None:
+        raise MessageInvalid(issues)
+    return model

@@ -1,29 +1,67 @@
 """The codec registry: formats are decoded at the edge into one harmonised structure.
 
-A codec turns payload bytes into the data set's JSON-shaped dict (and back). The exchange looks
-codecs up by the request's content type; later formats (WCO DEC XML, UN/EDIFACT) register here.
+A codec turns payload bytes into the data set's JSON-shaped dict (and a harmonised document
+back into bytes). The exchange looks codecs up by the request's content type. Decoding also
+keeps, for each JSON location, where it came from in the submitted format (an XPath, an
+EDIFACT segment position), so that validation errors point into what the sender wrote.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
+
+from singlewindow.datamodel.datasets.base import DataSet
+from singlewindow.datamodel.issues import Issue
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded message: the JSON-shaped document and where each part came from."""
+
+    document: dict[str, Any]
+    origins: Mapping[str, str] = field(default_factory=dict)
+    """JSON pointer -> pointer in the submitted format; empty when the format is JSON."""
+
+    def locate(self, pointer: str) -> str:
+        """The submitted-format pointer of the nearest enclosing location that has one."""
+        if not self.origins:
+            return pointer
+        probe = pointer
+        while probe:
+            if probe in self.origins:
+                suffix = pointer[len(probe):]
+                return self.origins[probe] + (f" (then {suffix})" if suffix else "")
+            probe = probe.rsplit("/", 1)[0]
+        return self.origins.get("", pointer)
+
+    def relocate(self, issues: list[Issue]) -> list[Issue]:
+        """The same issues, pointing into the submitted format."""
+        if not self.origins:
+            return issues
+        return [replace(found, pointer=self.locate(found.pointer)) for found in issues]
 
 
 class Codec(Protocol):
     name: str
     content_types: tuple[str, ...]
+    datasets: frozenset[str] | None
+    """The data sets this format carries; None for every data set."""
 
-    def decode(self, payload: bytes) -> dict[str, Any]:
+    def decode(self, payload: bytes, dataset: str) -> Decoded:
         """Parse payload bytes; raise ``MessageInvalid`` with pointers on syntax faults."""
 
-    def encode(self, document: dict[str, Any]) -> bytes:
-        """Render a harmonised document in this format."""
+    def encode(self, document: DataSet, dataset: str) -> bytes:
+        """Render a validated harmonised document in this format."""
 
 
 _BY_CONTENT_TYPE: dict[str, Codec] = {}
+_BY_NAME: dict[str, Codec] = {}
 
 
 def register_codec(codec: Codec) -> None:
+    _BY_NAME[codec.name] = codec
     for content_type in codec.content_types:
         _BY_CONTENT_TYPE[content_type] = codec
 
@@ -34,10 +72,24 @@ def codec_for_content_type(content_type: str) -> Codec | None:
     return _BY_CONTENT_TYPE.get(media_type)
 
 
+def codec_named(name: str) -> Codec | None:
+    return _BY_NAME.get(name)
+
+
+def codec_names() -> list[str]:
+    return sorted(_BY_NAME)
+
+
+def carries(codec: Codec, dataset: str) -> bool:
+    return codec.datasets is None or dataset in codec.datasets
+
+
 def _register_builtin() -> None:
     from singlewindow.datamodel.codecs.json_codec import JsonCodec
+    from singlewindow.datamodel.codecs.wco_dec import WcoDecXmlCodec
 
     register_codec(JsonCodec())
+    register_codec(WcoDecXmlCodec())
 
 
 _register_builtin()

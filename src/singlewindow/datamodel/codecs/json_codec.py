@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from singlewindow.datamodel.codecs import Decoded
+from singlewindow.datamodel.datasets.base import DataSet, to_document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 
 MAX_DEPTH = 32
@@ -41,8 +43,13 @@ def _depth(document: Any) -> int:
 class JsonCodec:
     name = "json"
     content_types: tuple[str, ...] = ("application/json",)
+    datasets: frozenset[str] | None = None
 
-    def decode(self, payload: bytes) -> dict[str, Any]:
+    def decode(self, payload: bytes, dataset: str = "") -> Decoded:
+        return Decoded(self.parse(payload))
+
+    def parse(self, payload: bytes) -> dict[str, Any]:
+        """The JSON object in ``payload``, or ``MessageInvalid`` saying what is wrong with it."""
         try:
             text = payload.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -73,7 +80,11 @@ class JsonCodec:
             raise MessageInvalid([_too_deep()])
         return document
 
-    def encode(self, document: dict[str, Any]) -> bytes:
+    def encode(self, document: DataSet, dataset: str = "") -> bytes:
+        return self.dumps(to_document(document))
+
+    @staticmethod
+    def dumps(document: dict[str, Any]) -> bytes:
         return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
 
 

@@ -68,10 +68,7 @@ def _submit(client: Client, party: testing.Party, document: dict[str, Any], **kw
 
 
 def export_declaration() -> dict[str, Any]:
-    document = testing.declaration(ucr="6TW30000002-EXP0001", reference="EXP-1")
-    del document["importer"]
-    document["exporter"] = {"id": "30000002", "name": "Exporter Co."}
-    return document
+    return testing.export_declaration()
 
 
 @pytest.fixture

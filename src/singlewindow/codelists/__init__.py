@@ -1,0 +1,1 @@
+"""Reference code lists (HS, countries, currencies, units, ...) kept in the database."""

@@ -1,0 +1,34 @@
+"""Validation in layers: syntax (in the codecs), schema, code lists, business rules.
+
+Each layer reports every fault it finds with a stable code (see ``catalogue``), a pointer and
+two languages. Code lists and business rules run only on a schema-valid document, since
+they need its values; both are reported together.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from singlewindow.datamodel.codelists import CodeLists
+from singlewindow.datamodel.datasets import DataSet
+from singlewindow.datamodel.issues import MessageInvalid
+from singlewindow.datamodel.validation.codes import check_codes
+from singlewindow.datamodel.validation.rules import check_rules
+from singlewindow.datamodel.validation.schema import validate_schema
+
+
+def validate_document(dataset: str, document: dict[str, Any], code_lists: CodeLists | None = None) -> DataSet:
+    """The validated data set; raises ``MessageInvalid`` with every fault (JSON pointers).
+
+    Without ``code_lists`` the code-list layer is skipped (for tools run without a database).
+    """
+    model, issues = validate_schema(dataset, document)
+    if model is None:
+        raise MessageInvalid(issues)
+    issues = [*(check_codes(model, code_lists) if code_lists is not None else []), *check_rules(model)]
+    if issues:
+        raise MessageInvalid(issues)
+    return model
+
+
+__all__ = ["validate_document"]
