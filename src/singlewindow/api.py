@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from singlewindow.codelists.api import router as codelists_router
 from singlewindow.datamodel.issues import json_pointer
+from singlewindow.datamodel_api import router as schemas_router
 from singlewindow.exchange.api import evidence_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.exchange.errors import ExchangeError
@@ -28,6 +29,7 @@ api.add_router("/", exchange_router)
 api.add_router("/evidence", evidence_router)
 api.add_router("/registry", registry_router)
 api.add_router("/codelists", codelists_router)
+api.add_router("/schemas", schemas_router)
 
 PROBLEM = "application/problem+json"
 

@@ -255,10 +255,6 @@ def cmd_evidence_checkpoint(options: argparse.Namespace) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def cmd_message_validate(options: argparse.Namespace) -> int:
     from singlewindow import message_command
 
@@ -269,3 +265,7 @@ def cmd_message_convert(options: argparse.Namespace) -> int:
     from singlewindow import message_command
 
     return message_command.convert(options)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,11 +17,19 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from singlewindow.datamodel import guide
+from singlewindow.datamodel.datasets import DATA_SETS
+from singlewindow.datamodel.validation.catalogue import CATALOGUE
 from singlewindow.exchange import selectors as exchange_selectors
 from singlewindow.exchange import services as exchange_services
+from singlewindow.exchange.errors import STATUS as EXCHANGE_STATUS
+from singlewindow.exchange.errors import TITLES as EXCHANGE_TITLES
 from singlewindow.portal import selectors
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.selectors import actor_for_user
@@ -168,3 +176,44 @@ def message_deliveries(request: HttpRequest, message_id: UUID) -> HttpResponse:
     return render(request, "portal/_deliveries_panel.html",
                   {"detail": _message_or_404(request, message_id)})
 
+
+# --------------------------------------------------------------------------- message guide
+# Public pages: the same rows as docs/message-implementation-guide.md, read from datamodel.guide.
+
+VALIDATION_LAYERS = {
+    "schema": gettext_lazy("Structure"),
+    "code list": gettext_lazy("Code list"),
+    "business rule": gettext_lazy("Business rule"),
+}
+
+
+@require_GET
+def guide_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/guide_index.html", {"sections": guide.sections()})
+
+
+_SLASH_BREAK = mark_safe("/<wbr>")
+
+
+def _breakable(path: str) -> SafeString:
+    """A path that may wrap after a slash where the screen allows it, never inside a name."""
+    return format_html_join(_SLASH_BREAK, "{}", ((part,) for part in path.split("/")))
+
+
+@require_GET
+def guide_data_set(request: HttpRequest, dataset: str) -> HttpResponse:
+    if dataset not in DATA_SETS:
+        raise Http404
+    section = guide.section(dataset)
+    rows = [(row, _breakable(row.json_path), _breakable(row.xml_path)) for row in section.rows]
+    return render(request, "portal/guide_data_set.html", {"section": section, "rows": rows})
+
+
+@require_GET
+def guide_errors(request: HttpRequest) -> HttpResponse:
+    """Validation codes in the order their layers run, then the exchange's refusals of a whole message."""
+    validation = [{"code": code, "layer": VALIDATION_LAYERS.get(layer, layer), "en": en, "zh": zh}
+                  for code, (layer, en, zh) in CATALOGUE.items()]
+    refusals = [{"code": str(code), "status": EXCHANGE_STATUS[code], "en": en, "zh": zh}
+                for code, (en, zh) in EXCHANGE_TITLES.items()]
+    return render(request, "portal/guide_errors.html", {"validation": validation, "refusals": refusals})

@@ -12,6 +12,8 @@ from singlewindow.registry import pki
 from singlewindow.registry.pki import ChainError, ChainVerifier, KeyPair, verify_chain
 
 NOW = datetime.now(UTC)
+# Every certificate here is issued as of NOW (not "when the fixture runs"), so a long test run
+# between import and use cannot leave a certificate not yet valid at NOW.
 
 
 @pytest.fixture(scope="module")
@@ -21,20 +23,20 @@ def root() -> KeyPair:
 
 @pytest.fixture(scope="module")
 def intermediate(root: KeyPair) -> KeyPair:
-    return pki.issue_intermediate_ca(root, "Single Window Office CA")
+    return pki.issue_intermediate_ca(root, "Single Window Office CA", not_before=NOW)
 
 
 @pytest.fixture(scope="module")
 def leaf(root: KeyPair) -> KeyPair:
     return pki.issue_organisation_certificate(
-        root, org_code="ORG-0001", organisation_name="Formosa Trading Co.", business_id="22099131"
+        root, org_code="ORG-0001", organisation_name="Formosa Trading Co.", business_id="22099131", not_before=NOW
     )
 
 
 @pytest.fixture(scope="module")
 def deep_leaf(intermediate: KeyPair) -> KeyPair:
     return pki.issue_organisation_certificate(
-        intermediate, org_code="ORG-0002", organisation_name="Keelung Logistics Ltd."
+        intermediate, org_code="ORG-0002", organisation_name="Keelung Logistics Ltd.", not_before=NOW
     )
 
 
@@ -133,7 +135,7 @@ def test_organisation_certificate_subject_and_extensions(root: KeyPair, leaf: Ke
     ski = root.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     assert aki.key_identifier == ski.digest
     assert cert.serial_number.bit_length() > 64 - 8
-    assert cert.not_valid_before_utc <= datetime.now(UTC) - timedelta(minutes=4)
+    assert cert.not_valid_before_utc <= NOW
 
 
 def test_without_business_id_there_is_no_organization_identifier(deep_leaf: KeyPair) -> None:
@@ -143,7 +145,7 @@ def test_without_business_id_there_is_no_organization_identifier(deep_leaf: KeyP
 @pytest.mark.parametrize("org_code", ["", "ORG_1", "組織"])
 def test_org_code_must_be_printable_string(root: KeyPair, org_code: str) -> None:
     with pytest.raises(ValueError):
-        pki.issue_organisation_certificate(root, org_code=org_code, organisation_name="X")
+        pki.issue_organisation_certificate(root, org_code=org_code, organisation_name="X", not_before=NOW)
 
 
 def test_naive_datetimes_are_refused(root: KeyPair) -> None:
@@ -214,7 +216,7 @@ def test_other_root_is_untrusted(root: KeyPair, leaf: KeyPair) -> None:
 
 def test_impostor_root_with_the_same_name_is_untrusted(root: KeyPair) -> None:
     impostor = pki.create_root_ca("Single Window Test Root")
-    fake = pki.issue_organisation_certificate(impostor, org_code="ORG-0001", organisation_name="F")
+    fake = pki.issue_organisation_certificate(impostor, org_code="ORG-0001", organisation_name="F", not_before=NOW)
     refused("certificate_untrusted", [fake], root)
     refused("certificate_untrusted", [fake, impostor], root)
 
@@ -236,8 +238,8 @@ def test_expired(root: KeyPair, leaf: KeyPair, intermediate: KeyPair, deep_leaf:
         valid_days=5,
     )
     refused("certificate_expired", [old], root)
-    short = pki.issue_intermediate_ca(root, "Short CA", valid_days=1)
-    under_short = pki.issue_organisation_certificate(short, org_code="S", organisation_name="S")
+    short = pki.issue_intermediate_ca(root, "Short CA", valid_days=1, not_before=NOW)
+    under_short = pki.issue_organisation_certificate(short, org_code="S", organisation_name="S", not_before=NOW)
     refused("certificate_expired", [under_short, short], root, at=NOW + timedelta(days=2))
 
 
@@ -277,7 +279,7 @@ def test_anchor_serial_in_revocation_list_is_ignored(root: KeyPair, leaf: KeyPai
 
 def test_encipherment_only_key_is_refused(root: KeyPair) -> None:
     enc = pki.issue_organisation_certificate(
-        root, org_code="ENC", organisation_name="Enc Co.", key_usage="encipherment"
+        root, org_code="ENC", organisation_name="Enc Co.", key_usage="encipherment", not_before=NOW
     )
     refused("certificate_key_usage", [enc], root)
 
@@ -309,12 +311,12 @@ def test_unknown_critical_extension_is_refused(root: KeyPair) -> None:
 
 
 def test_path_length_is_enforced(root: KeyPair, intermediate: KeyPair) -> None:
-    sub = pki.issue_intermediate_ca(intermediate, "Too Deep CA")
-    signer = pki.issue_organisation_certificate(sub, org_code="D", organisation_name="Deep")
+    sub = pki.issue_intermediate_ca(intermediate, "Too Deep CA", not_before=NOW)
+    signer = pki.issue_organisation_certificate(sub, org_code="D", organisation_name="Deep", not_before=NOW)
     refused("certificate_chain_invalid", [signer, sub, intermediate], root)
-    permissive = pki.issue_intermediate_ca(root, "Permissive CA", path_length=1)
-    sub_ok = pki.issue_intermediate_ca(permissive, "Sub CA")
-    signer_ok = pki.issue_organisation_certificate(sub_ok, org_code="D", organisation_name="Deep")
+    permissive = pki.issue_intermediate_ca(root, "Permissive CA", path_length=1, not_before=NOW)
+    sub_ok = pki.issue_intermediate_ca(permissive, "Sub CA", not_before=NOW)
+    signer_ok = pki.issue_organisation_certificate(sub_ok, org_code="D", organisation_name="Deep", not_before=NOW)
     assert check([signer_ok, sub_ok, permissive], root) == signer_ok.certificate
 
 
@@ -322,8 +324,8 @@ def test_chain_length_limits(root: KeyPair, leaf: KeyPair) -> None:
     refused("certificate_chain_invalid", [], root)
     cas = [root]
     for depth in range(5):
-        cas.append(pki.issue_intermediate_ca(cas[-1], f"CA {depth}", path_length=None))
-    signer = pki.issue_organisation_certificate(cas[-1], org_code="L", organisation_name="Long")
+        cas.append(pki.issue_intermediate_ca(cas[-1], f"CA {depth}", path_length=None, not_before=NOW))
+    signer = pki.issue_organisation_certificate(cas[-1], org_code="L", organisation_name="Long", not_before=NOW)
     five = [signer, *reversed(cas[2:])]
     assert len(five) == 5
     assert check(five, cas[1]) == signer.certificate
@@ -364,7 +366,7 @@ def test_verifier_does_not_cache_failures(root: KeyPair, leaf: KeyPair) -> None:
 def test_verifier_cache_is_bounded(root: KeyPair) -> None:
     verifier = ChainVerifier([root.certificate], cache_size=2)
     leaves = [
-        pki.issue_organisation_certificate(root, org_code=f"C{i}", organisation_name="C")
+        pki.issue_organisation_certificate(root, org_code=f"C{i}", organisation_name="C", not_before=NOW)
         for i in range(3)
     ]
     for kp in leaves:
@@ -377,3 +379,8 @@ def test_chain_error_carries_code_and_detail_and_pickles() -> None:
     assert str(error) == "certificate_revoked: certificate X is revoked"
     copy = pickle.loads(pickle.dumps(error))  # noqa: S301 - our own object
     assert (copy.code, copy.detail) == (error.code, error.detail)
+
+
+def test_certificates_are_backdated_for_clock_skew_by_default(root: KeyPair) -> None:
+    issued = pki.issue_organisation_certificate(root, org_code="SKEW", organisation_name="Skew Co.")
+    assert issued.certificate.not_valid_before_utc <= datetime.now(UTC) - timedelta(minutes=4)

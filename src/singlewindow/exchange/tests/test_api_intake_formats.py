@@ -1,0 +1,90 @@
+"""Intake in every format: a WCO DEC XML declaration is accepted, routed and answered like JSON."""
+
+from __future__ import annotations
+
+import pytest
+
+from singlewindow import testing
+from singlewindow.datamodel.codecs.wco_dec import WcoDecXmlCodec
+from singlewindow.datamodel.validation import validate_document
+from singlewindow.exchange.engines import process_engine_delivery
+from singlewindow.exchange.models import Delivery, Message
+from singlewindow.exchange.selectors import document_of
+
+URL = "/api/v1/messages"
+XML = WcoDecXmlCodec()
+
+
+def xml_declaration(**options) -> bytes:
+    model = validate_document("import_declaration", testing.declaration(**options))
+    return XML.encode(model, "import_declaration")
+
+
+def post_xml(client, party, payload: bytes, **kwargs):
+    headers = testing.submit_headers(party, payload, content_type="application/xml", **kwargs)
+    return client.post(URL, data=payload, **headers)
+
+
+@pytest.fixture
+def customs_world(db) -> testing.World:
+    return testing.build_world(engine="customs")
+
+
+def test_signed_wco_dec_xml_declaration_is_received_and_routed(client, world) -> None:
+    payload = xml_declaration(reference="XML-1")
+    response = post_xml(client, world["trader_a"], payload)
+    assert response.status_code == 201, response.content
+    message = Message.objects.get(pk=response.json()["receipt"]["message_id"])
+    assert message.format == "wco-dec-xml" and bytes(message.payload) == payload  # stored as sent
+    assert [d.recipient.code for d in Delivery.objects.filter(message=message)] == ["t-customs-kel"]
+    assert message.consignment.ucr == "6TW30000002-IMP0001"
+    assert document_of(message).functional_reference_id == "XML-1"
+
+
+def test_xml_faults_point_at_the_xml_element(client, world) -> None:
+    payload = xml_declaration(items=2).replace(b"<SequenceNumeric>2</SequenceNumeric>",
+                                               b"<SequenceNumeric>two</SequenceNumeric>", 1)
+    response = post_xml(client, world["trader_a"], payload)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["pointer"] == "/MetaData/Declaration/GoodsShipment/GovernmentAgencyGoodsItem[2]/SequenceNumeric"
+    assert error["message"]["zh-Hant"]
+
+
+def test_code_list_faults_in_xml_point_at_the_element(client, world) -> None:
+    payload = xml_declaration().replace(b"<CountryCode>CN</CountryCode>", b"<CountryCode>QQ</CountryCode>", 1)
+    response = post_xml(client, world["trader_a"], payload)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["code"] == "codelist.unknown_code"
+    assert error["pointer"] == "/MetaData/Declaration/GoodsShipment/GovernmentAgencyGoodsItem/Origin/CountryCode"
+
+
+def test_hostile_xml_is_refused_before_anything_is_stored(client, world) -> None:
+    payload = (b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+               b"<d>&b;</d>")
+    messages = Message.objects.count()
+    response = post_xml(client, world["trader_a"], payload)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "syntax.xml.doctype"
+    assert Message.objects.count() == messages
+
+
+def test_a_json_only_data_set_in_xml_is_refused_as_unsupported(client, world) -> None:
+    payload = xml_declaration()
+    response = post_xml(client, world["trader_a"], payload, message_type="cargo_manifest.submit")
+    assert response.status_code in (404, 415, 422)
+    assert Message.objects.count() == 0
+
+
+def test_customs_engine_answers_an_xml_declaration(client, customs_world) -> None:
+    world = customs_world
+    response = post_xml(client, world["trader_a"], xml_declaration(reference="XML-ENGINE"))
+    assert response.status_code == 201, response.content
+    delivery = Delivery.objects.get(message_id=response.json()["receipt"]["message_id"])
+    assert process_engine_delivery(delivery.pk)
+    answer = Message.objects.get(message_type="customs_response.notification")
+    response_document = document_of(answer)
+    assert response_document.declaration_message_id == str(delivery.message_id)
+    assert response_document.declaration.functional_reference_id == "XML-ENGINE"
+    assert answer.consignment.ucr == "6TW30000002-IMP0001"
