@@ -53,6 +53,9 @@ def detect_dataset(payload: bytes, fmt: str) -> str:
             return "cargo_manifest"
         if b"CUSRES" in payload[:512]:
             return "customs_response"
+        document = re.search(rb"BGM\+(830|929)\b", payload[:4096])  # goods declaration for export / import
+        if document:
+            return "export_declaration" if document.group(1) == b"830" else "import_declaration"
         return _declaration_kind(re.search(rb"BGM\+(?:\d+:[^+']*\+)?[^']*?(EX|IM)", payload[:4096]))
     if b'"goodsShipment"' in payload:
         return _declaration_kind(_JSON_TYPE_CODE.search(payload))

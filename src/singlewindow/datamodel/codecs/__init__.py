@@ -85,11 +85,13 @@ def carries(codec: Codec, dataset: str) -> bool:
 
 
 def _register_builtin() -> None:
+    from singlewindow.datamodel.codecs.edifact import EdifactCodec
     from singlewindow.datamodel.codecs.json_codec import JsonCodec
     from singlewindow.datamodel.codecs.wco_dec import WcoDecXmlCodec
 
     register_codec(JsonCodec())
     register_codec(WcoDecXmlCodec())
+    register_codec(EdifactCodec())
 
 
 _register_builtin()

@@ -59,7 +59,7 @@ class HouseConsignment(DataSet):
     consignee: Party | None = None
     total_package_quantity: Count | None = None
     total_gross_mass_measure: Measure | None = None
-    goods_item: Annotated[list[ManifestGoodsItem], Field(max_length=999)] = []
+    goods_item: Annotated[list[ManifestGoodsItem], Field(max_length=999)] = Field(default_factory=list)
 
 
 class MasterConsignment(DataSet):
@@ -74,9 +74,9 @@ class MasterConsignment(DataSet):
     unloading_location: Location | None = None
     total_package_quantity: Count | None = None
     total_gross_mass_measure: Measure | None = None
-    transport_equipment: list[TransportEquipment] = []
-    goods_item: Annotated[list[ManifestGoodsItem], Field(max_length=999)] = []
-    consignment_item: Annotated[list[HouseConsignment], Field(max_length=9999)] = []
+    transport_equipment: list[TransportEquipment] = Field(default_factory=list)
+    goods_item: Annotated[list[ManifestGoodsItem], Field(max_length=999)] = Field(default_factory=list)
+    consignment_item: Annotated[list[HouseConsignment], Field(max_length=9999)] = Field(default_factory=list)
 
 
 class CargoManifest(DataSet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from singlewindow.datamodel.datasets.base import (
     Amount,
@@ -116,7 +116,7 @@ class AdditionalInformation(DataSet):
     statement_code: Code17 | None = None
     statement_description: Text512 | None = None
     statement_type_code: Code3 | None = None
-    pointer: list[Pointer] = []
+    pointer: list[Pointer] = Field(default_factory=list)
 
 
 class PreviousDocument(DataSet):
@@ -162,7 +162,7 @@ class TransportEquipment(DataSet):
     wco_name = "TransportEquipment"
     sequence_numeric: Sequence
     id: Id17 | None = None
-    seal: list[Seal] = []
+    seal: list[Seal] = Field(default_factory=list)
 
 
 class Origin(DataSet):

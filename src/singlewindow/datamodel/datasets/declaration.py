@@ -109,11 +109,11 @@ class ItemTransportEquipment(DataSet):
 class Commodity(DataSet):
     wco_name = "Commodity"
     description: Text512 | None = None
-    classification: list[Classification] = []
-    duty_tax_fee: list[DutyTaxFee] = []
+    classification: list[Classification] = Field(default_factory=list)
+    duty_tax_fee: list[DutyTaxFee] = Field(default_factory=list)
     goods_measure: GoodsMeasure | None = None
     invoice_line: InvoiceLine | None = None
-    transport_equipment: list[ItemTransportEquipment] = []
+    transport_equipment: list[ItemTransportEquipment] = Field(default_factory=list)
 
 
 class ChargeDeduction(DataSet):
@@ -127,7 +127,7 @@ class ItemCustomsValuation(DataSet):
 
     wco_name = "CustomsValuation"
     method_code: Code3 | None = None
-    charge_deduction: list[ChargeDeduction] = []
+    charge_deduction: list[ChargeDeduction] = Field(default_factory=list)
 
 
 class GovernmentProcedure(DataSet):
@@ -174,21 +174,21 @@ class GovernmentAgencyGoodsItem(DataSet):
     sequence_numeric: Sequence
     statistical_value_amount: Amount | None = None
     transaction_nature_code: Code2 | None = None
-    additional_document: list[AdditionalDocument] = []
-    additional_information: list[AdditionalInformation] = []
-    aeo_mutual_recognition_party: list[RoleParty] = []
+    additional_document: list[AdditionalDocument] = Field(default_factory=list)
+    additional_information: list[AdditionalInformation] = Field(default_factory=list)
+    aeo_mutual_recognition_party: list[RoleParty] = Field(default_factory=list)
     buyer: Party | None = None
     commodity: Commodity | None = None
     consignee: Party | None = None
     consignor: Party | None = None
     customs_valuation: ItemCustomsValuation | None = None
     destination: Destination | None = None
-    domestic_duty_tax_party: list[RoleParty] = []
+    domestic_duty_tax_party: list[RoleParty] = Field(default_factory=list)
     export_country: ExportCountry | None = None
-    government_procedure: list[GovernmentProcedure] = []
-    origin: list[Origin] = []
-    packaging: list[Packaging] = []
-    previous_document: list[PreviousDocument] = []
+    government_procedure: list[GovernmentProcedure] = Field(default_factory=list)
+    origin: list[Origin] = Field(default_factory=list)
+    packaging: list[Packaging] = Field(default_factory=list)
+    previous_document: list[PreviousDocument] = Field(default_factory=list)
     seller: Party | None = None
     ucr: UCR | None = None
     valuation_adjustment: ValuationAdjustment | None = None
@@ -209,13 +209,13 @@ class ShipmentConsignment(DataSet):
     departure_transport_means: TransportMeans | None = None
     goods_location: GoodsLocation | None = None
     loading_location: LoadingLocation | None = None
-    transport_equipment: list[TransportEquipment] = []
+    transport_equipment: list[TransportEquipment] = Field(default_factory=list)
 
 
 class CustomsValuation(DataSet):
     wco_name = "CustomsValuation"
     freight_charge_amount: Amount | None = None
-    charge_deduction: list[ChargeDeduction] = []
+    charge_deduction: list[ChargeDeduction] = Field(default_factory=list)
 
 
 class Invoice(DataSet):
@@ -245,20 +245,21 @@ class GoodsShipment(DataSet):
     wco_name = "GoodsShipment"
     exit_date_time: DateOrTime | None = None
     transaction_nature_code: Code2 | None = None
-    aeo_mutual_recognition_party: list[RoleParty] = []
+    aeo_mutual_recognition_party: list[RoleParty] = Field(default_factory=list)
     buyer: Party | None = None
     consignee: Party | None = None
     consignment: ShipmentConsignment | None = None
     consignor: Party | None = None
     customs_valuation: CustomsValuation | None = None
     destination: Destination | None = None
-    domestic_duty_tax_party: list[RoleParty] = []
+    domestic_duty_tax_party: list[RoleParty] = Field(default_factory=list)
     export_country: ExportCountry | None = None
-    government_agency_goods_item: Annotated[list[GovernmentAgencyGoodsItem], Field(max_length=999)] = []
+    government_agency_goods_item: Annotated[list[GovernmentAgencyGoodsItem], Field(max_length=999)] = Field(
+        default_factory=list)
     importer: Party | None = None
     invoice: Invoice | None = None
     payer: Party | None = None
-    previous_document: list[PreviousDocument] = []
+    previous_document: list[PreviousDocument] = Field(default_factory=list)
     seller: Party | None = None
     surety: Party | None = None
     trade_terms: TradeTerms | None = None
@@ -271,7 +272,7 @@ class Amendment(DataSet):
 
     wco_name = "Amendment"
     change_reason_code: Code3 | None = None
-    pointer: list[Pointer] = []
+    pointer: list[Pointer] = Field(default_factory=list)
 
 
 class Freight(DataSet):
@@ -292,7 +293,7 @@ class DeclarationConsignment(DataSet):
     carrier: Party | None = None
     consignor: Party | None = None
     freight: Freight | None = None
-    itinerary: list[Itinerary] = []
+    itinerary: list[Itinerary] = Field(default_factory=list)
 
 
 class CurrencyExchange(DataSet):
@@ -341,19 +342,19 @@ class Declaration(DataSet):
     total_package_quantity: Count | None = None
     specific_circumstances_code_code: Code3 | None = None
     submitter: Party | None = None
-    additional_document: list[AdditionalDocument] = []
-    additional_information: list[AdditionalInformation] = []
+    additional_document: list[AdditionalDocument] = Field(default_factory=list)
+    additional_information: list[AdditionalInformation] = Field(default_factory=list)
     agent: Agent | None = None
-    amendment: list[Amendment] = []
-    authorisation_holder: list[AuthorisationHolder] = []
+    amendment: list[Amendment] = Field(default_factory=list)
+    authorisation_holder: list[AuthorisationHolder] = Field(default_factory=list)
     border_transport_means: BorderTransportMeans | None = None
     consignment: DeclarationConsignment | None = None
-    currency_exchange: list[CurrencyExchange] = []
+    currency_exchange: list[CurrencyExchange] = Field(default_factory=list)
     declarant: Party | None = None
     exit_office: Office | None = None
     exporter: Party | None = None
     goods_shipment: GoodsShipment | None = None
-    obligation_guarantee: list[ObligationGuarantee] = []
+    obligation_guarantee: list[ObligationGuarantee] = Field(default_factory=list)
     presentation_office: Office | None = None
     supervising_office: Office | None = None
 

@@ -101,8 +101,8 @@ class PermitDecision(DataSet):
     effective_date_time: DateOrTime | None = None
     expiry_date_time: DateOrTime | None = None
     applicant: Party
-    goods_item: Annotated[list[GrantedGoodsItem], Field(max_length=999)] = []
-    reason: list[DecisionReason] = []
+    goods_item: Annotated[list[GrantedGoodsItem], Field(max_length=999)] = Field(default_factory=list)
+    reason: list[DecisionReason] = Field(default_factory=list)
     ucr: Id35 | None = None
 
     def consignment_reference(self) -> str | None:

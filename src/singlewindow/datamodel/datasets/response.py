@@ -17,7 +17,7 @@ class ResponseError(DataSet):
     wco_name = "Error"
     description: Text512 | None = None
     validation_code: Annotated[str, Field(min_length=1, max_length=8)]
-    pointer: list[Pointer] = []
+    pointer: list[Pointer] = Field(default_factory=list)
 
 
 class ResponseInformation(DataSet):
@@ -60,9 +60,9 @@ class CustomsResponse(DataSet):
     declaration_message_id: Annotated[str, Field(min_length=1, max_length=64)]
     ucr: Id35 | None = None
     remarks: Annotated[str, Field(max_length=2000)] = ""
-    additional_information: list[ResponseInformation] = []
-    error: list[ResponseError] = []
-    status_detail: list[ResponseStatus] = []
+    additional_information: list[ResponseInformation] = Field(default_factory=list)
+    error: list[ResponseError] = Field(default_factory=list)
+    status_detail: list[ResponseStatus] = Field(default_factory=list)
     declaration: ResponseDeclaration | None = None
 
     def consignment_reference(self) -> str | None:

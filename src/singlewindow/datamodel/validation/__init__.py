@@ -15,6 +15,7 @@ from singlewindow.datamodel.issues import MessageInvalid
 from singlewindow.datamodel.validation.codes import check_codes
 from singlewindow.datamodel.validation.rules import check_rules
 from singlewindow.datamodel.validation.schema import validate_schema
+from singlewindow.datamodel.validation.walk import walk
 
 
 def validate_document(dataset: str, document: dict[str, Any], code_lists: CodeLists | None = None) -> DataSet:
@@ -25,7 +26,8 @@ def validate_document(dataset: str, document: dict[str, Any], code_lists: CodeLi
     model, issues = validate_schema(dataset, document)
     if model is None:
         raise MessageInvalid(issues)
-    issues = [*(check_codes(model, code_lists) if code_lists is not None else []), *check_rules(model)]
+    nodes = list(walk(model))  # walked once for both layers
+    issues = [*(check_codes(model, code_lists, nodes) if code_lists is not None else []), *check_rules(model, nodes)]
     if issues:
         raise MessageInvalid(issues)
     return model

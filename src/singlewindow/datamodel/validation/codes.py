@@ -8,6 +8,7 @@ lodged with a Taiwan office, since other administrations' samples use their own 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from singlewindow.datamodel.codelists import CodeLists, check_code
 from singlewindow.datamodel.datasets.base import DataSet
@@ -49,10 +50,12 @@ def is_national(document: DataSet) -> bool:
     return isinstance(office, str) and office.startswith("TW")
 
 
-def check_codes(document: DataSet, code_lists: CodeLists) -> list[Issue]:
+def check_codes(document: DataSet, code_lists: CodeLists,
+                nodes: list[tuple[str, DataSet]] | None = None) -> list[Issue]:
+    """Every coded value not in its list; ``nodes`` is the document already walked, if at hand."""
     national = is_national(document)
     found = (check_code(code_lists, list_name, value, pointer)
-             for pointer, list_name, value in _coded_values(document, national))
+             for pointer, list_name, value in _coded_values(nodes or list(walk(document)), national))
     return [problem for problem in found if problem is not None]
 
 
@@ -68,12 +71,17 @@ def list_for(model: type[DataSet], field_name: str) -> str | None:
     return None
 
 
-def _coded_values(document: DataSet, national: bool) -> Iterator[tuple[str, str, str]]:
-    for pointer, node in walk(document):
-        for name in type(node).model_fields:
-            list_name = list_for(type(node), name)
+@cache
+def _coded_fields(model: type[DataSet]) -> tuple[tuple[str, str], ...]:
+    """(field name, code list) of a class's coded fields, worked out once per class."""
+    return tuple((name, listed) for name in model.model_fields if (listed := list_for(model, name)) is not None)
+
+
+def _coded_values(nodes: list[tuple[str, DataSet]], national: bool) -> Iterator[tuple[str, str, str]]:
+    for pointer, node in nodes:
+        for name, list_name in _coded_fields(type(node)):
             value = getattr(node, name)
-            if list_name is None or not isinstance(value, str):
+            if not isinstance(value, str):
                 continue
             if list_name in NATIONAL_LISTS and not national:
                 continue

@@ -21,16 +21,18 @@ ITEMS = "/goodsShipment/governmentAgencyGoodsItem"
 # Incoterms whose price excludes main carriage: customs (CIF) value needs the freight added.
 TERMS_WITHOUT_FREIGHT = {"EXW", "FCA", "FAS", "FOB"}
 
-Rule = Callable[[Declaration], Iterator[Issue]]
+Rule = Callable[[Declaration, list[tuple[str, DataSet]]], Iterator[Issue]]
 
 
-def check_rules(document: DataSet) -> list[Issue]:
+def check_rules(document: DataSet, nodes: list[tuple[str, DataSet]] | None = None) -> list[Issue]:
+    """Every business-rule fault; ``nodes`` is the document already walked, if at hand."""
     if not isinstance(document, Declaration):
         return []
-    return [found for rule in RULES for found in rule(document)]
+    walked = nodes or list(walk(document))
+    return [found for rule in RULES for found in rule(document, walked)]
 
 
-def _item_count(declaration: Declaration) -> Iterator[Issue]:
+def _item_count(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     declared, actual = declaration.goods_item_quantity, len(declaration.items)
     if declared is not None and declared != actual:
         yield issue("rule.item_count", "/goodsItemQuantity", value=declared, detail=actual)
@@ -40,7 +42,7 @@ def _item_count(declaration: Declaration) -> Iterator[Issue]:
                         value=item.sequence_numeric, detail=position)
 
 
-def _package_total(declaration: Declaration) -> Iterator[Issue]:
+def _package_total(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     declared = declaration.total_package_quantity
     quantities = [p.quantity_quantity for item in declaration.items for p in item.packaging
                   if p.quantity_quantity is not None]
@@ -48,7 +50,7 @@ def _package_total(declaration: Declaration) -> Iterator[Issue]:
         yield issue("rule.package_total", "/totalPackageQuantity", value=declared, detail=sum(quantities))
 
 
-def _net_within_gross(declaration: Declaration) -> Iterator[Issue]:
+def _net_within_gross(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     for index, item in enumerate(declaration.items):
         measure = item.commodity.goods_measure if item.commodity else None
         if measure and measure.gross_mass_measure and measure.net_net_weight_measure:
@@ -58,14 +60,14 @@ def _net_within_gross(declaration: Declaration) -> Iterator[Issue]:
                             f"{ITEMS}/{index}/commodity/goodsMeasure/netNetWeightMeasure", value=net, detail=gross)
 
 
-def _one_currency(declaration: Declaration) -> Iterator[Issue]:
+def _one_currency(declaration: Declaration, nodes: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     """Every priced amount is in the invoice currency (or the national currency, for assessed taxes)."""
     invoice = declaration.invoice_amount
     if invoice is None or invoice.currency_id is None:
         return
     exchanged = {rate.currency_type_code for rate in declaration.currency_exchange}
     allowed = {invoice.currency_id, *exchanged}
-    for pointer, node in walk(declaration):
+    for pointer, node in nodes:
         if isinstance(node, Amount) and node.currency_id and node.currency_id not in allowed:
             if "/dutyTaxFee/" in pointer or "/obligationGuarantee/" in pointer:
                 continue  # taxes and guarantees are in the national currency
@@ -73,7 +75,7 @@ def _one_currency(declaration: Declaration) -> Iterator[Issue]:
                         detail=invoice.currency_id)
 
 
-def _item_prices_within_invoice(declaration: Declaration) -> Iterator[Issue]:
+def _item_prices_within_invoice(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     invoice = declaration.invoice_amount
     prices = [_item_price(item) for item in declaration.items]
     if invoice is None or not prices or any(p is None for p in prices):
@@ -88,7 +90,7 @@ def _item_price(item: GovernmentAgencyGoodsItem) -> Decimal | None:
     return line.item_charge_amount.value if line and line.item_charge_amount else None
 
 
-def _freight_for_cif(declaration: Declaration) -> Iterator[Issue]:
+def _freight_for_cif(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     shipment = declaration.goods_shipment
     terms = shipment.trade_terms.condition_code if shipment and shipment.trade_terms else None
     if not is_national(declaration) or terms is None or terms.upper() not in TERMS_WITHOUT_FREIGHT:
@@ -98,7 +100,7 @@ def _freight_for_cif(declaration: Declaration) -> Iterator[Issue]:
         yield issue("rule.freight_required", "/goodsShipment/customsValuation/freightChargeAmount", value=terms)
 
 
-def _taiwan_requirements(declaration: Declaration) -> Iterator[Issue]:
+def _taiwan_requirements(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     """What a declaration lodged with a Taiwan customs office must carry beyond the WCO schema."""
     if not is_national(declaration):
         return

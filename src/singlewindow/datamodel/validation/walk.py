@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 
 from singlewindow.datamodel.datasets.base import DataSet
+from singlewindow.datamodel.datasets.shape import Kind, shape_of
+
+
+@cache
+def _children(model: type[DataSet]) -> tuple[tuple[str, str, bool], ...]:
+    """(field name, JSON name, repeats) of the fields that hold nested classes or value types."""
+    return tuple((f.name, f.json_name, f.repeats) for f in shape_of(model) if f.kind in (Kind.CLASS, Kind.VALUE))
 
 
 def walk(node: DataSet, pointer: str = "") -> Iterator[tuple[str, DataSet]]:
@@ -14,17 +22,22 @@ def walk(node: DataSet, pointer: str = "") -> Iterator[tuple[str, DataSet]]:
         here, current = stack.pop()
         yield here, current
         children: list[tuple[str, DataSet]] = []
-        for name, field in type(current).model_fields.items():
+        for name, alias, repeats in _children(type(current)):
             value = getattr(current, name)
-            alias = field.alias or name
-            if isinstance(value, DataSet):
+            if value is None:
+                continue
+            if repeats:
+                children.extend((f"{here}/{alias}/{i}", v) for i, v in enumerate(value))
+            else:
                 children.append((f"{here}/{alias}", value))
-            elif isinstance(value, list):
-                children.extend((f"{here}/{alias}/{i}", v) for i, v in enumerate(value) if isinstance(v, DataSet))
         stack.extend(reversed(children))
+
+
+@cache
+def _json_names(model: type[DataSet]) -> dict[str, str]:
+    return {f.name: f.json_name for f in shape_of(model)}
 
 
 def field_pointer(model: DataSet, pointer: str, name: str) -> str:
     """The pointer of one field of ``model`` found at ``pointer``."""
-    field = type(model).model_fields[name]
-    return f"{pointer}/{field.alias or name}"
+    return f"{pointer}/{_json_names(type(model))[name]}"

@@ -88,3 +88,31 @@ def test_customs_engine_answers_an_xml_declaration(client, customs_world) -> Non
     assert response_document.declaration_message_id == str(delivery.message_id)
     assert response_document.declaration.functional_reference_id == "XML-ENGINE"
     assert answer.consignment.ucr == "6TW30000002-IMP0001"
+
+
+def test_signed_edifact_cusdec_is_received_and_routed(client, world) -> None:
+    from singlewindow.datamodel.codecs.edifact import EdifactCodec
+
+    model = validate_document("import_declaration", testing.declaration(reference="EDI-1", items=2))
+    payload = EdifactCodec().encode(model, "import_declaration")
+    headers = testing.submit_headers(world["trader_a"], payload, content_type="application/edifact")
+    response = client.post(URL, data=payload, **headers)
+    assert response.status_code == 201, response.content
+    message = Message.objects.get(pk=response.json()["receipt"]["message_id"])
+    assert message.format == "edifact"
+    assert document_of(message) == model
+    assert [d.recipient.code for d in Delivery.objects.filter(message=message)] == ["t-customs-kel"]
+
+
+def test_edifact_faults_point_at_the_segment(client, world) -> None:
+    from singlewindow.datamodel.codecs.edifact import EdifactCodec
+
+    model = validate_document("import_declaration", testing.declaration())
+    payload = EdifactCodec().encode(model, "import_declaration").replace(b"+CN'", b"+QQ'", 1)
+    assert b"+QQ'" in payload
+    headers = testing.submit_headers(world["trader_a"], payload, content_type="application/edifact")
+    response = client.post(URL, data=payload, **headers)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["code"] == "codelist.unknown_code"
+    assert error["pointer"].startswith("segment ") and "(LOC)" in error["pointer"]
