@@ -1,11 +1,14 @@
-"""Benchmark signed intake on PostgreSQL and write ``docs/benchmarks.md``.
+"""Run the benchmarks and write ``docs/benchmarks.md``: signed intake, then the message formats.
 
-    .venv/bin/python bench/run.py            # full run (about 6 minutes)
-    .venv/bin/python bench/run.py --quick    # short phases, smaller evidence log
+    .venv/bin/python bench/run.py                  # both parts (about 7 minutes)
+    .venv/bin/python bench/run.py --only exchange  # signed intake on PostgreSQL (about 6 minutes)
+    .venv/bin/python bench/run.py --only codecs    # message formats, no database (about a minute)
+    .venv/bin/python bench/run.py --quick          # short phases, smaller evidence log
 
-Creates a fresh database, builds the test world, starts gunicorn on 127.0.0.1 serving the real
-application plus a floor endpoint (``bench/floor_app.py``), drives it with a separate
+Exchange: creates a fresh database, builds the test world, starts gunicorn on 127.0.0.1 serving
+the real application plus a floor endpoint (``bench/floor_app.py``), drives it with a separate
 load-generator process (``bench/loadgen.py``), then times ``singlewindow evidence verify``.
+Message formats: see ``bench/formats.py``. A run of one part keeps the other part of the file.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
+import formats  # noqa: E402
 import loadgen  # noqa: E402
 import probes  # noqa: E402
 import report  # noqa: E402
@@ -49,6 +53,8 @@ FLOOR_PATH = "/bench/floor"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short phases (a smoke run)")
+    parser.add_argument("--only", choices=("exchange", "codecs"),
+                        help="run one part; the other part of the output file is kept as it was")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "SW_BENCH_POSTGRES_URL", os.environ.get("SW_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)),
         help="a role that may create databases (default: SW_BENCH_POSTGRES_URL)")
@@ -65,8 +71,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rates", default="100,300", help="fixed rates, requests/s")
     parser.add_argument("--evidence-entries", type=int, help="top the evidence log up to this")
     parser.add_argument("--profile-calls", type=int, help="in-process intake calls to profile")
+    parser.add_argument("--codec-duration", type=float,
+                        help="message formats: seconds each series runs (default 5, quick 0.3)")
+    parser.add_argument("--codec-cpu", type=int, help="message formats: the CPU to pin to (default: the quieter)")
+    parser.add_argument("--schemas", type=Path, default=formats.DEFAULT_SCHEMAS,
+                        help="WCO DEC schemas directory for the XML baseline")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--json", type=Path, help="also write the raw results here, by part")
     parser.add_argument("--keep-db", action="store_true", help="keep the benchmark database")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
@@ -622,8 +633,8 @@ def wait_quiet(limit: float, threshold: float = 0.25) -> float:
         print(f"machine busy ({busy:.2f} cores), waiting ...", flush=True)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
+def run_exchange(args: argparse.Namespace) -> dict[str, Any]:
+    """The exchange benchmark: signed intake on a fresh PostgreSQL database; its raw results."""
     idle_check = wait_quiet(args.wait_quiet) if args.wait_quiet else busy_cores()
     started_at = datetime.now(UTC)
     machine_before = probes.machine()
@@ -679,17 +690,45 @@ def main(argv: list[str] | None = None) -> int:
         },
         "load": load, "profile": profile, "evidence": evidence, "verify": verification,
     }
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(report.render(results))
-    print(f"wrote {args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
-    print(report.summary(results))
     if not args.keep_db:
         with psycopg.connect(args.postgres_url, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
                 sql.Identifier(args.db_name)))
-    return 1 if args.check and not report.all_passed(results) else 0
+    return results
+
+
+def run_formats(args: argparse.Namespace) -> dict[str, Any]:
+    """The message-format benchmark (no database); its raw results."""
+    with tempfile.TemporaryDirectory(prefix="sw-bench-formats-") as tmp:
+        return formats.run(quick=args.quick, workdir=Path(tmp), cpu=args.codec_cpu,
+                           duration=args.codec_duration, schemas=args.schemas)
+
+
+def write_part(output: Path, name: str, text: str) -> None:
+    """Replace one part of the output file, keeping the others as they are."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    previous = output.read_text() if output.exists() else None
+    output.write_text(report.compose(previous, {name: text}))
+    print(f"wrote the {name} part of {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    raw: dict[str, Any] = {}
+    passed = True
+    if args.only in (None, "codecs"):
+        measured = raw["formats"] = run_formats(args)
+        write_part(args.output, "formats", report.render_formats(measured))
+        print(report.format_summary(measured))
+        passed = passed and all(check.passed for check in report.format_checks(measured))
+    if args.only in (None, "exchange"):
+        results = raw["exchange"] = run_exchange(args)
+        write_part(args.output, "exchange", report.render_exchange(results))
+        print(report.summary(results))
+        passed = passed and report.all_passed(results)
+    if args.json:
+        args.json.write_text(json.dumps(raw, indent=2))
+    return 1 if args.check and not passed else 0
 
 
 if __name__ == "__main__":

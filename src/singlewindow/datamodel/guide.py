@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
+from singlewindow.datamodel.codecs.edifact_doc import positions
 from singlewindow.datamodel.codecs.wco_dec import DECLARATIONS
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, DataSet
 from singlewindow.datamodel.datasets.shape import FieldShape, Kind, attribute_fields, shape_of
@@ -39,6 +40,8 @@ class GuideRow:
     xml_path: str
     depth: int
     """How deeply the element is nested (0 for the data set's own elements)."""
+    edifact: str = ""
+    """Segment and position in UN/EDIFACT (``LOC+27 2.1``), when the EDIFACT codec carries the data set."""
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,12 @@ def section(name: str) -> GuideSection:
     title_en, title_zh = DATA_SET_TITLES[name]
     xml_root = _XML_ROOT.get(name, "/MetaData/Declaration") if name in DECLARATIONS | {"customs_response"} else ""
     return GuideSection(name=name, title_en=title_en, title_zh=title_zh, wco_class=model.wco_name,
-                        xml_root=xml_root, rows=tuple(_rows(model, "", xml_root, 0)))
+                        xml_root=xml_root, rows=tuple(_with_edifact(_rows(model, "", xml_root, 0), positions(name))))
+
+
+def _with_edifact(rows: Iterator[GuideRow], places: dict[str, str]) -> Iterator[GuideRow]:
+    for row in rows:
+        yield replace(row, edifact=places.get(row.json_path, ""))
 
 
 def sections() -> list[GuideSection]:
@@ -77,7 +85,8 @@ def render() -> str:
         "Each table lists every element of a data set in document order. *Card.* is the cardinality "
         "(`1` required, `0..1` optional, `0..n` repeating). *Type* gives the length limit (`an..35`: "
         "up to 35 characters). *Code list* names the list a value must come from (see `docs/codelists.md`). "
-        "*XML path* is the WCO DEC / RES element for data sets the WCO XML codec carries. Amounts carry "
+        "*XML path* is the WCO DEC / RES element for data sets the WCO XML codec carries; *EDIFACT* the "
+        "segment and element.component position in UN/EDIFACT D.96B (see `docs/edifact.md`). Amounts carry "
         "their currency (`currencyId`, XML attribute `currencyID`) and measures their unit (`unitCode`).",
         "",
         "## Data sets",
@@ -88,8 +97,8 @@ def render() -> str:
     for part in sections():
         lines += ["", f'<a id="{part.name.replace("_", "-")}"></a>', "", f"## {part.title_en} / {part.title_zh}", "",
                   f"Data set `{part.name}`, WCO class `{part.wco_class}`. Message types `{part.name}.<function>`.", "",
-                  "| JSON path | WCO class | Element | Type | Card. | Code list | XML path |",
-                  "|---|---|---|---|---|---|---|"]
+                  "| JSON path | WCO class | Element | Type | Card. | Code list | XML path | EDIFACT |",
+                  "|---|---|---|---|---|---|---|---|"]
         lines += [_markdown_row(row) for row in part.rows]
     lines += ["", "## Error codes / 錯誤代碼", "",
               "Syntax errors come from the codecs (`syntax.*`); the layers below are applied in order.", "",
@@ -102,7 +111,7 @@ def _markdown_row(row: GuideRow) -> str:
     type_text = row.type + (": " + ", ".join(f"`{c}`" for c in row.choices) if row.choices else "")
     xml_path = f"`{row.xml_path}`" if row.xml_path else ""
     return (f"| `{row.json_path}` | {row.wco_class} | {row.element} | {type_text} | {row.cardinality} | "
-            f"{row.code_list} | {xml_path} |")
+            f"{row.code_list} | {xml_path} | {('`' + row.edifact + '`') if row.edifact else ''} |")
 
 
 def _rows(model: type[DataSet], json_path: str, xml_path: str, depth: int) -> Iterator[GuideRow]:

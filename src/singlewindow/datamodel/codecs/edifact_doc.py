@@ -176,3 +176,42 @@ def _path(slot: CompiledSlot, prefix: str) -> str:
 
 if __name__ == "__main__":
     sys.stdout.write(render())
+
+
+def positions(dataset: str) -> dict[str, str]:
+    """Where each element of a data set travels in EDIFACT: guide JSON path -> ``SEG+QUAL e.c``.
+
+    Paths use the message guide's convention (``/*`` after a repeating element), so the general
+    guide can show the EDIFACT position beside the JSON and XML paths.
+    """
+    compiled = PROFILES.get(dataset)
+    found: dict[str, str] = {}
+    if compiled is None:
+        return found
+
+    def visit(node: Node, prefix: str) -> None:
+        for seg in node.segments:
+            note(seg, prefix)
+        for group in node.groups:
+            path = prefix + group.suffix + "/*"
+            if group.trigger is not None:
+                note(group.trigger, path)
+            visit(group, path)
+
+    def note(seg: CompiledSeg, prefix: str) -> None:
+        for slot in seg.slots:
+            if slot.kind == LINK:
+                continue
+            place = f"{_shown(seg)} {_position(slot)}"
+            if slot.kind == EACH:
+                for name in slot.fields_json:
+                    found.setdefault(f"{prefix}{slot.suffix}/*/{name}", place)
+                continue
+            found.setdefault(prefix + slot.suffix, place)
+            if slot.kind == VALUE and slot.unit_json:
+                unit_place = f"{_shown(seg)} {slot.element}.{slot.second}"
+                found.setdefault(f"{prefix}{slot.suffix}/{slot.unit_json}", unit_place)
+
+    for section in compiled.sections:
+        visit(section, "")
+    return found

@@ -16,6 +16,7 @@ Every JSON location decoded remembers its element's XPath, for error pointers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -59,7 +60,7 @@ class WcoDecXmlCodec:
     def decode(self, payload: bytes, dataset: str) -> Decoded:
         root = parse_xml(payload)
         element = self._body(root, dataset)
-        origins: dict[str, str] = {}
+        origins = _XPaths()
         document = _read_class(element, DATA_SETS[dataset], "", origins)
         return Decoded(document, origins)
 
@@ -102,9 +103,32 @@ class WcoDecXmlCodec:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _read_class(element: etree._Element, model: type[DataSet], pointer: str, origins: dict[str, str]) -> dict[str, Any]:
-    """The JSON shape of one element, read by the model's fields (iteratively bounded by depth)."""
-    origins[pointer] = xpath_of(element)
+class _XPaths(Mapping[str, str]):
+    """JSON pointer -> XPath, worked out only for the pointers asked about.
+
+    Decoding remembers each location's element; the XPath (which counts siblings) is built
+    when validation reports a fault there, so a valid document pays nothing for it.
+    """
+
+    def __init__(self) -> None:
+        self.elements: dict[str, etree._Element] = {}
+
+    def __getitem__(self, pointer: str) -> str:
+        return xpath_of(self.elements[pointer])
+
+    def __contains__(self, pointer: object) -> bool:
+        return pointer in self.elements
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.elements)
+
+    def __len__(self) -> int:
+        return len(self.elements)
+
+
+def _read_class(element: etree._Element, model: type[DataSet], pointer: str, origins: _XPaths) -> dict[str, Any]:
+    """The JSON shape of one element, read by the model's fields (recursion bounded by the parser's depth limit)."""
+    origins.elements[pointer] = element
     fields = by_xml_name(model)
     result: dict[str, Any] = {}
     for child in element:
@@ -115,7 +139,7 @@ def _read_class(element: etree._Element, model: type[DataSet], pointer: str, ori
         if field is None:
             key = tag  # unknown: validation reports it at this element's XPath
             here = f"{pointer}/{key}"
-            origins[here] = xpath_of(child)
+            origins.elements[here] = child
             result[key] = (child.text or "").strip()
             continue
         if field.repeats:
@@ -129,8 +153,8 @@ def _read_class(element: etree._Element, model: type[DataSet], pointer: str, ori
 
 
 def _read_value(element: etree._Element, kind: Kind, model: type[DataSet] | None, pointer: str,
-                origins: dict[str, str]) -> Any:
-    origins[pointer] = xpath_of(element)
+                origins: _XPaths) -> Any:
+    origins.elements[pointer] = element
     if kind is Kind.CLASS and model is not None:
         return _read_class(element, model, pointer, origins)
     if kind is Kind.VALUE and model is not None:
