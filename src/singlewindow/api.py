@@ -9,11 +9,14 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from singlewindow.codelists.api import router as codelists_router
+from singlewindow.codelists.errors import TITLES as CODE_LIST_TITLES
+from singlewindow.codelists.errors import CodeListError
 from singlewindow.datamodel.issues import json_pointer
 from singlewindow.datamodel_api import router as schemas_router
 from singlewindow.exchange.api import evidence_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.exchange.errors import ExchangeError
+from singlewindow.problems import PROBLEM, coded_problem, problem_response
 from singlewindow.registry.api import router as registry_router
 from singlewindow.registry.errors import MESSAGES as REGISTRY_MESSAGES
 from singlewindow.registry.errors import STATUS as REGISTRY_STATUS
@@ -31,27 +34,21 @@ api.add_router("/registry", registry_router)
 api.add_router("/codelists", codelists_router)
 api.add_router("/schemas", schemas_router)
 
-PROBLEM = "application/problem+json"
-
-
-def problem_response(status: int, code: str, title: str, errors: list[dict[str, object]],
-                     detail: str = "") -> HttpResponse:
-    body = {"type": f"urn:singlewindow:problem:{code}", "title": title, "status": status,
-            "detail": detail or title, "code": code, "errors": errors}
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM)
-
-
 @api.exception_handler(ExchangeError)
 def _exchange_error(request: HttpRequest, exc: ExchangeError) -> HttpResponse:
-    body = exc.problem()
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=exc.status, content_type=PROBLEM)
+    return HttpResponse(json.dumps(exc.problem(), ensure_ascii=False), status=exc.status, content_type=PROBLEM)
 
 
 @api.exception_handler(RegistryError)
 def _registry_error(request: HttpRequest, exc: RegistryError) -> HttpResponse:
     en, zh = REGISTRY_MESSAGES[exc.code]
-    item: dict[str, object] = {"code": str(exc.code), "pointer": "", "message": {"en": exc.detail or en, "zh-Hant": zh}}
-    return problem_response(REGISTRY_STATUS[exc.code], str(exc.code), f"{en} / {zh}", [item], exc.detail)
+    return coded_problem(REGISTRY_STATUS[exc.code], str(exc.code), en, zh, exc.detail)
+
+
+@api.exception_handler(CodeListError)
+def _code_list_error(request: HttpRequest, exc: CodeListError) -> HttpResponse:
+    en, zh = CODE_LIST_TITLES[exc.code]
+    return coded_problem(exc.status, str(exc.code), en, zh, exc.detail)
 
 
 @api.exception_handler(AuthenticationError)

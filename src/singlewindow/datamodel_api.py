@@ -20,6 +20,7 @@ from ninja import Router, Schema
 
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS
 from singlewindow.datamodel.issues import Issue
+from singlewindow.problems import ProblemOut, problem_response
 
 router = Router(auth=None, tags=["data sets"])
 
@@ -38,15 +39,6 @@ class DataSetSchemaLink(Schema):
     title_en: str
     title_zh: str
     url: str
-
-
-class ProblemOut(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    errors: list[dict[str, Any]]
 
 
 @cache
@@ -80,9 +72,7 @@ def _unknown(name: str) -> HttpResponse:
     shown = name[:40]
     issue = Issue(str(SchemaErrorCode.UNKNOWN_DATA_SET), "", f"There is no data set named '{shown}'.",
                   f"查無名為「{shown}」的資料集。")
-    body = {"type": f"urn:singlewindow:problem:{issue.code}", "title": "Unknown data set / 查無此資料集",
-            "status": 404, "detail": issue.en, "code": issue.code, "errors": [issue.as_dict()]}
-    return HttpResponse(json.dumps(body, ensure_ascii=False), status=404, content_type="application/problem+json")
+    return problem_response(404, issue.code, "Unknown data set / 查無此資料集", [issue.as_dict()], issue.en)
 
 
 @router.get("", response=list[DataSetSchemaLink], url_name="data_set_schemas",

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from singlewindow.codelists import selectors
 from singlewindow.codelists.errors import CodeListError, CodeListErrorCode
 from singlewindow.codelists.models import CodeList, CodeValue
+from singlewindow.problems import ProblemOut
 
 router = Router(auth=None, tags=["code lists"])
 
@@ -55,15 +55,6 @@ class CodeValueFilter(Schema):
     size: int = Field(50, ge=1, le=selectors.MAX_PAGE_SIZE)
 
 
-class ProblemOut(Schema):
-    type: str
-    title: str
-    status: int
-    detail: str
-    code: str
-    errors: list[dict[str, Any]]
-
-
 def _list_out(code_list: CodeList) -> CodeListOut:
     return CodeListOut(name=code_list.name, title_en=code_list.title_en, title_zh=code_list.title_zh,
                        source=code_list.source, version=code_list.version, loaded_at=code_list.loaded_at,
@@ -75,22 +66,17 @@ def _value_out(value: CodeValue) -> CodeValueOut:
                         valid_from=value.valid_from, valid_to=value.valid_to, attributes=value.attributes)
 
 
-def _problem(error: CodeListError) -> HttpResponse:
-    return HttpResponse(json.dumps(error.problem(), ensure_ascii=False), status=error.status,
-                        content_type="application/problem+json")
-
-
 @router.get("", response=list[CodeListOut], summary="Code lists with their versions and sizes")
 def list_code_lists(request: HttpRequest) -> list[CodeListOut]:
     return [_list_out(code_list) for code_list in selectors.code_list_summaries()]
 
 
 @router.get("/{name}", response={200: CodeValuePageOut, 404: ProblemOut}, summary="Codes of one list")
-def list_codes(request: HttpRequest, name: str, filters: Query[CodeValueFilter]) -> CodeValuePageOut | HttpResponse:
+def list_codes(request: HttpRequest, name: str, filters: Query[CodeValueFilter]) -> CodeValuePageOut:
     """Codes in code order, ``size`` (at most 200) per page; ``q`` searches codes and names."""
     code_list = selectors.code_list_by_name(name)
     if code_list is None:
-        return _problem(CodeListError(CodeListErrorCode.UNKNOWN_LIST, f"no code list named {name[:40]!r}"))
+        raise CodeListError(CodeListErrorCode.UNKNOWN_LIST, f"no code list named {name[:40]!r}")
     page = selectors.search_values(code_list, query=filters.q, page=filters.page, size=filters.size)
     return CodeValuePageOut(name=code_list.name, title_en=code_list.title_en, title_zh=code_list.title_zh,
                             version=code_list.version, query=page.query, page=page.page, size=page.size,

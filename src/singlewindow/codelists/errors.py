@@ -1,4 +1,4 @@
-"""Code list error codes and the one error type this app raises; rendered as problem+json."""
+"""Code list error codes and the one error type this app raises (rendered as problem+json by ``api``)."""
 
 from __future__ import annotations
 
@@ -22,15 +22,3 @@ class CodeListError(Exception):
     @property
     def status(self) -> int:
         return STATUS[self.code]
-
-    def problem(self) -> dict[str, object]:
-        """RFC 9457 problem details in the shape every other API error uses."""
-        en, zh = TITLES[self.code]
-        return {
-            "type": f"urn:singlewindow:problem:{self.code}",
-            "title": f"{en} / {zh}",
-            "status": self.status,
-            "detail": self.detail or en,
-            "code": str(self.code),
-            "errors": [{"code": str(self.code), "pointer": "", "message": {"en": self.detail or en, "zh-Hant": zh}}],
-        }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from singlewindow.datamodel.issues import Issue
+from singlewindow.problems import problem_body
 
 
 class ExchangeErrorCode(StrEnum):
@@ -86,11 +87,4 @@ class ExchangeError(Exception):
         errors = [i.as_dict() for i in self.issues] or [
             {"code": str(self.code), "pointer": "", "message": {"en": self.detail or en, "zh-Hant": zh}}
         ]
-        return {
-            "type": f"urn:singlewindow:problem:{self.code}",
-            "title": f"{en} / {zh}",
-            "status": self.status,
-            "detail": self.detail or en,
-            "code": str(self.code),
-            "errors": errors,
-        }
+        return problem_body(self.status, str(self.code), f"{en} / {zh}", errors, self.detail or en)
