@@ -115,18 +115,25 @@ def normalise_hs(code: str) -> str:
 
 UNKNOWN_CODE = "codelist.unknown_code"
 NOT_VALID_ON_DATE = "codelist.not_valid_on_date"
+MESSAGES: Mapping[str, tuple[str, str]] = {
+    UNKNOWN_CODE: ("'{value}' is not in the code list {detail}.", "「{value}」不在代碼表「{detail}」中。"),
+    NOT_VALID_ON_DATE: ("'{value}' of {detail} is not valid on {on}.",
+                        "「{detail}」代碼「{value}」於 {on} 非有效代碼。"),
+}
+"""English and Chinese text of the code-list issues (also listed in the validation catalogue)."""
 
 
 def check_code(lists: CodeLists, list_name: str, code: str, pointer: str, *,
                on: date | None = None) -> Issue | None:
     """The issue to report when ``code`` is not in the list (or not valid ``on`` that day)."""
-    title_en, title_zh = LIST_TITLES.get(list_name, (list_name, list_name))
     if not lists.contains(list_name, code):
-        return Issue(UNKNOWN_CODE, pointer,
-                     f"'{code}' is not in the code list {title_en}.",
-                     f"「{code}」不在代碼表「{title_zh}」中。")
-    if on is not None and not lists.contains(list_name, code, on=on):
-        return Issue(NOT_VALID_ON_DATE, pointer,
-                     f"'{code}' of {title_en} is not valid on {on.isoformat()}.",
-                     f"「{title_zh}」代碼「{code}」於 {on.isoformat()} 非有效代碼。")
-    return None
+        found = UNKNOWN_CODE
+    elif on is not None and not lists.contains(list_name, code, on=on):
+        found = NOT_VALID_ON_DATE
+    else:
+        return None
+    title_en, title_zh = LIST_TITLES.get(list_name, (list_name, list_name))
+    en, zh = MESSAGES[found]
+    day = on.isoformat() if on else ""
+    return Issue(found, pointer, en.format(value=code, detail=title_en, on=day),
+                 zh.format(value=code, detail=title_zh, on=day))

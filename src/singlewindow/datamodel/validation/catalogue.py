@@ -5,6 +5,7 @@ Codes are stable: clients may branch on them. ``docs/message-guide.md`` lists th
 
 from __future__ import annotations
 
+from singlewindow.datamodel.codelists import MESSAGES as CODE_LIST_MESSAGES
 from singlewindow.datamodel.issues import Issue
 
 # code -> (layer, English, Traditional Chinese). Placeholders in braces are filled per issue.
@@ -34,10 +35,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "schema.ucr_shape": ("schema", "The UCR is not a valid WCO unique consignment reference.",
                          "UCR 貨物託運編號格式錯誤。"),
     # Layer 3: code lists (raised by ``datamodel.codelists.check_code``).
-    "codelist.unknown_code": ("code list", "'{value}' is not in the code list {detail}.",
-                              "「{value}」不在代碼表「{detail}」中。"),
-    "codelist.not_valid_on_date": ("code list", "'{value}' of {detail} is not valid on that date.",
-                                   "「{detail}」代碼「{value}」於該日非有效代碼。"),
+    **{code: ("code list", en, zh) for code, (en, zh) in CODE_LIST_MESSAGES.items()},
     # Layer 4: business rules.
     "rule.required": ("business rule", "Required for {detail}.", "{detail}必須填寫此欄位。"),
     "rule.item_count": ("business rule", "GoodsItemQuantity is {value} but the declaration has {detail} items.",
