@@ -450,26 +450,31 @@ def statement_timer(times: dict[str, list[float]]) -> Iterator[None]:
 def evidence_lock_timer(holds: list[float]) -> Iterator[None]:
     """Record how long intake holds the evidence-head lock: from taking it to after COMMIT.
 
-    Wraps ``evidence._advance_head`` (the statement that takes the lock) for the duration, in
-    this process only, and stops the clock in an ``on_commit`` hook.
+    Wraps ``evidence.take_head`` for the duration, in this process only: the clock starts when
+    the batch that took the lock has answered (its last statement takes it) and stops in an
+    ``on_commit`` hook.
     """
     from django.db import transaction
 
     from singlewindow.exchange import evidence
 
-    original = evidence._advance_head
+    original = evidence.take_head
 
-    def timed_lock() -> tuple[int, str]:
-        head = original()
-        taken = time.perf_counter()
-        transaction.on_commit(lambda: holds.append(time.perf_counter() - taken))
-        return head
+    def timed_take(batch: Any) -> Callable[[Any], tuple[int, str]]:
+        read = original(batch)
 
-    evidence._advance_head = timed_lock
+        def timed_read(results: Any) -> tuple[int, str]:
+            taken = time.perf_counter()
+            transaction.on_commit(lambda: holds.append(time.perf_counter() - taken))
+            return read(results)
+
+        return timed_read
+
+    evidence.take_head = timed_take
     try:
         yield
     finally:
-        evidence._advance_head = original
+        evidence.take_head = original
 
 
 def _where(filename: str) -> str:

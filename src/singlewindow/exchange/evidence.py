@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
-from singlewindow.exchange.rows import insert_rows
+from singlewindow.exchange.rows import Batch
 from singlewindow.registry import pki
 
 _sha256 = hashlib.sha256
@@ -41,20 +41,50 @@ def _head_statements() -> tuple[str, str]:
 
 
 def _advance_head() -> tuple[int, str]:
-    """Lock the head row and take the next sequence number, in one statement.
+    """Lock the head row and take the next sequence number, in one statement."""
+    batch = Batch()
+    taken = take_head(batch)
+    return taken(batch.run())
 
-    The previous chain hash must come from the locked head row itself: under READ COMMITTED
-    a statement that waited for the lock re-reads only that row, not other tables.
+
+def take_head(batch: Batch) -> Callable[[list[list[tuple[Any, ...]]]], tuple[int, str]]:
+    """Queue the statement that locks the head row and takes the next sequence number.
+
+    Queue it last: the lock is held from this statement to the commit. It returns a function
+    that reads (sequence, previous chain hash) from the batch's results. The previous chain
+    hash must come from the locked head row itself: under READ COMMITTED a statement that
+    waited for the lock re-reads only that row, not other tables.
     """
-    advance, _ = _head_statements()
-    with connection.cursor() as cursor:
-        cursor.execute(advance)
-        row = cursor.fetchone()
-        if row is None:  # first append on an empty database
+    index = batch.add(_head_statements()[0])
+
+    def taken(results: list[list[tuple[Any, ...]]]) -> tuple[int, str]:
+        rows = results[index]
+        if not rows:  # first append on an empty database: create the head, then take it
             EvidenceHead.objects.get_or_create(pk=1)
-            cursor.execute(advance)
-            row = cursor.fetchone()
-    return int(row[0]), str(row[1])
+            with connection.cursor() as cursor:
+                cursor.execute(_head_statements()[0])
+                rows = [cursor.fetchone()]
+        return int(rows[0][0]), str(rows[0][1])
+
+    return taken
+
+
+def new_entry(seq: int, previous: str, kind: str, fields: dict[str, Any], *,
+              message_id: uuid.UUID | None = None, at: datetime) -> EvidenceEntry:
+    """Entry ``seq`` chained to ``previous``: its canonical body, leaf hash and chain hash."""
+    body_dict = {"seq": seq, "kind": kind, "at": at.isoformat(), **fields}
+    if message_id is not None:
+        body_dict["message_id"] = str(message_id)
+    body = canonical_json(body_dict)
+    leaf = merkle.leaf_hash(body)
+    return EvidenceEntry(seq=seq, kind=kind, recorded_at=at, message_id=message_id, body=body.decode(),
+                         leaf_hash=leaf.hex(), chain_hash=chain_hash(previous, leaf).hex())
+
+
+def write_entry(batch: Batch, entry: EvidenceEntry) -> None:
+    """Queue the entry's row and the head's new chain hash."""
+    batch.insert(EvidenceEntry, [{f: getattr(entry, f) for f in _ENTRY_FIELDS}])
+    batch.add(_head_statements()[1], [entry.chain_hash])
 
 
 def append_evidence(
@@ -63,19 +93,11 @@ def append_evidence(
     """Append one entry; must run inside the caller's transaction, which then holds the lock."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_evidence must run inside a transaction")
-    at = at or timezone.now()
     seq, previous = _advance_head()
-    body_dict = {"seq": seq, "kind": kind, "at": at.isoformat(), **fields}
-    if message_id is not None:
-        body_dict["message_id"] = str(message_id)
-    body = canonical_json(body_dict)
-    leaf = merkle.leaf_hash(body)
-    chained = chain_hash(previous, leaf).hex()
-    entry = EvidenceEntry(seq=seq, kind=kind, recorded_at=at, message_id=message_id, body=body.decode(),
-                          leaf_hash=leaf.hex(), chain_hash=chained)
-    insert_rows(EvidenceEntry, [{f: getattr(entry, f) for f in _ENTRY_FIELDS}])
-    with connection.cursor() as cursor:
-        cursor.execute(_head_statements()[1], [chained])
+    entry = new_entry(seq, previous, kind, fields, message_id=message_id, at=at or timezone.now())
+    batch = Batch()
+    write_entry(batch, entry)
+    batch.run()
     return entry
 
 

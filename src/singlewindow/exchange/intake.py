@@ -24,7 +24,7 @@ from singlewindow.datamodel.codecs import Codec, carries, codec_for_content_type
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, Document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 from singlewindow.datamodel.validation import validate_document
-from singlewindow.exchange import dispatch, jws, routing
+from singlewindow.exchange import dispatch, evidence, jws, routing
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import append_evidence
@@ -37,7 +37,7 @@ from singlewindow.exchange.models import (
     TimelineEvent,
     WebhookEndpoint,
 )
-from singlewindow.exchange.rows import insert_rows
+from singlewindow.exchange.rows import Batch
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
@@ -73,10 +73,25 @@ def submit_message(*, envelope: Envelope, actor: Actor) -> IntakeResult:
     """Run the intake pipeline; raise ``ExchangeError`` (after recording it) on refusal."""
     digest = hashlib.sha256(envelope.payload).hexdigest()
     try:
-        return _submit(envelope, actor, digest)
+        try:
+            return _submit(envelope, actor, digest)
+        except ExchangeError:
+            # A resend answers with the original receipt even if, say, the certificate has
+            # expired since; resends are rare, so only a refusal pays for this look-up.
+            existing = _already_sent(actor.organisation, envelope.client_reference)
+            if existing is None:
+                raise
+            return _replay(existing, envelope, digest)
     except ExchangeError as error:
         record_rejection(envelope=envelope, actor=actor, digest=digest, error=error)
         raise
+
+
+class _AlreadySent(Exception):
+    """The client reference is taken: undo the writes of this attempt and answer as to a resend."""
+
+    def __init__(self, message_id: uuid.UUID) -> None:
+        self.message_id = message_id
 
 
 def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
@@ -84,9 +99,6 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
     if sender is None:
         raise ExchangeError(ExchangeErrorCode.NO_ORGANISATION)
     _check_envelope(envelope)
-    existing = Message.objects.filter(sender=sender, client_reference=envelope.client_reference).first()
-    if existing is not None:
-        return _replay(existing, envelope, digest)
     codec = codec_for_content_type(envelope.content_type)
     if codec is None:
         raise ExchangeError(ExchangeErrorCode.UNSUPPORTED_CONTENT_TYPE,
@@ -114,11 +126,30 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
                             detail=f"no authorised recipient for {envelope.message_type}")
     try:
         message = _store(envelope, actor, sender, codec.name, digest, signer, document, recipients)
+    except _AlreadySent as sent:
+        return _replay(Message.objects.get(pk=sent.message_id), envelope, digest)
     except IntegrityError:
         # Two requests raced with one client reference: the loser answers like a resend.
         existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, digest)
     return IntakeResult(message=message, created=True)
+
+
+def _sent_statement(sender: Organisation, client_reference: str) -> tuple[str, list[Any]]:
+    """The id of the message this sender already sent under this reference, if any."""
+    table = connection.ops.quote_name(Message._meta.db_table)
+    sender_id = Message._meta.get_field("sender").get_db_prep_value(sender.pk, connection)
+    return (f"SELECT id FROM {table} WHERE sender_id = %s AND client_reference = %s",  # noqa: S608
+            [sender_id, client_reference])
+
+
+def _already_sent(sender: Organisation | None, client_reference: str) -> Message | None:
+    if sender is None:
+        return None
+    batch = Batch()
+    batch.add(*_sent_statement(sender, client_reference))
+    rows = batch.run()[0]
+    return Message.objects.get(pk=rows[0][0]) if rows else None
 
 
 def decode_and_validate(codec: Codec, dataset: str, payload: bytes) -> Document:
@@ -199,53 +230,70 @@ _CHAIN_ZH = {
 @transaction.atomic
 def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, digest: str,
            signer: str, document: Document, recipients: list[Organisation]) -> Message:
-    """Write the message; only the evidence entry and the deliveries wait for the evidence lock.
+    """Write the message in two round trips and the commit; the evidence lock spans the second.
 
-    Rows that do not need the evidence sequence are written first, so the serialised part of
-    every intake is a few plain statements and the commit: the head, the entry, the message
-    with its receipt, and the deliveries (whose cursor is the sequence).
+    The first asks whether the client reference is taken (every intake must, and a resend is
+    rare, so the question rides along instead of costing a round trip of its own), then carries
+    every row that does not need the evidence sequence (the consignment, its parties and the
+    timeline line) and, last, the head update that takes the lock. The
+    second carries the evidence entry, the message with its receipt and the deliveries (whose
+    cursor is the sequence). So the serialised part of every intake is one round trip, a
+    signature and the commit.
     """
     now = timezone.now()
     ucr = document.consignment_reference()
-    consignment_id = _upsert_consignment(ucr, now) if ucr else None
-    message = Message(
-        id=new_message_id(), message_type=envelope.message_type, sender=sender,
-        sent_by=actor.label[:200], client_reference=envelope.client_reference,
-        consignment_id=consignment_id, format=fmt, content_type=envelope.content_type[:100],
-        payload=envelope.payload, payload_sha256=digest, signature=envelope.signature,
-        signer_fingerprint=signer, received_at=now,
-    )
-    if consignment_id is not None:
-        _link_parties(consignment_id, sender, document, recipients)
+    message_id = new_message_id()
+    first = Batch()
+    sent_at = first.add(*_sent_statement(sender, envelope.client_reference))
+    consignment_at = None
+    if ucr:
+        consignment_at = first.add(*_upsert_consignment(ucr, now))
+        _link_parties(first, ucr, sender, document, recipients)
         en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
-        insert_rows(TimelineEvent, [{
-            "consignment": consignment_id, "at": now, "kind": "message.received", "message": message.id,
+        first.insert(TimelineEvent, [{
+            "consignment": ucr, "at": now, "kind": "message.received", "message": message_id,
             "organisation": sender.pk, "evidence_seq": None,
             "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
             "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
-        }])
+        }], expressions=_by_ucr())
     pushed = webhook_organisations()
-    # --- from here to commit the evidence lock is held: keep it to these statements ---
-    entry = append_evidence("message.received", {
+    taken = evidence.take_head(first)
+    # --- from here to commit the evidence lock is held: keep it to one round trip ---
+    results = first.run()
+    if results[sent_at]:
+        raise _AlreadySent(results[sent_at][0][0])
+    seq, previous = taken(results)
+    consignment_id = int(results[consignment_at][0][0]) if consignment_at is not None else None
+    entry = evidence.new_entry(seq, previous, "message.received", {
         "message_type": envelope.message_type, "sender": sender.code,
         "client_reference": envelope.client_reference, "payload_sha256": digest,
         "signer": signer, "ucr": ucr, "recipients": sorted(r.code for r in recipients),
-    }, message_id=message.id, at=now)
-    rows = [{"message": message.id, "recipient": r.pk, "seq": entry.seq,
+    }, message_id=message_id, at=now)
+    message = Message(
+        id=message_id, message_type=envelope.message_type, sender=sender,
+        sent_by=actor.label[:200], client_reference=envelope.client_reference,
+        consignment_id=consignment_id, format=fmt, content_type=envelope.content_type[:100],
+        payload=envelope.payload, payload_sha256=digest, signature=envelope.signature,
+        signer_fingerprint=signer, received_at=now, evidence_seq=seq,
+    )
+    message.receipt = sign_receipt(message, entry.leaf_hash)
+    rows = [{"message": message.id, "recipient": r.pk, "seq": seq,
              "state": Delivery.State.PENDING,
              "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
              "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
             for r in recipients]
-    message.evidence_seq = entry.seq
-    message.receipt = sign_receipt(message, entry.leaf_hash)
+    second = Batch()
+    evidence.write_entry(second, entry)
     # Foreign keys are checked at commit, so the timeline line above may name this message
-    # before it exists; inserting it here, complete, saves a separate update under the lock.
-    insert_rows(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS}, "sender": sender.pk,
-                           "consignment": consignment_id}])
-    ids = insert_rows(Delivery, rows, returning="id")
+    # before it exists.
+    second.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS}, "sender": sender.pk,
+                             "consignment": consignment_id}])
+    deliveries_at = second.insert(Delivery, rows, returning="id")
+    results = second.run()
+    ids = [r[0] for r in results[deliveries_at]] if deliveries_at is not None else []
     work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
             for i, row in zip(ids, rows, strict=True)]
-    transaction.on_commit(lambda: dispatch.after_intake(work, recipients, entry.seq))
+    transaction.on_commit(lambda: dispatch.after_intake(work, recipients, seq))
     return message
 
 
@@ -253,17 +301,17 @@ _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format"
                    "payload_sha256", "signature", "signer_fingerprint", "received_at", "evidence_seq", "receipt")
 
 
-def _upsert_consignment(ucr: str, now: datetime) -> int:
+def _upsert_consignment(ucr: str, now: datetime) -> tuple[str, list[Any]]:
     """One statement whether the UCR is new or known (both databases support ON CONFLICT)."""
     table = connection.ops.quote_name(Consignment._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (ucr, created_at) VALUES (%s, %s) "  # noqa: S608 - table name from model
-            "ON CONFLICT (ucr) DO UPDATE SET ucr = EXCLUDED.ucr RETURNING id",
-            [ucr, now],
-        )
-        row = cursor.fetchone()
-    return int(row[0])
+    return (f"INSERT INTO {table} (ucr, created_at) VALUES (%s, %s) "  # noqa: S608 - table name from model
+            "ON CONFLICT (ucr) DO UPDATE SET ucr = EXCLUDED.ucr RETURNING id", [ucr, now])
+
+
+def _by_ucr() -> dict[str, str]:
+    """Rows that name their consignment by UCR, so they can share the upsert's round trip."""
+    table = connection.ops.quote_name(Consignment._meta.db_table)
+    return {"consignment": f"(SELECT id FROM {table} WHERE ucr = %s)"}  # noqa: S608 - table name from model
 
 
 _webhooks: TTLCache[frozenset[Any]] = TTLCache()
@@ -275,15 +323,15 @@ def webhook_organisations() -> frozenset[Any]:
         WebhookEndpoint.objects.filter(is_active=True).values_list("organisation_id", flat=True)))
 
 
-def _link_parties(consignment_id: int, sender: Organisation, document: Document,
+def _link_parties(batch: Batch, ucr: str, sender: Organisation, document: Document,
                   recipients: list[Organisation]) -> None:
     pairs = {(sender.pk, ConsignmentParty.Relation.SENDER)}
     pairs |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
     named = selectors.organisations_by_business_ids(routing.named_business_ids(document))
     pairs |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named}
-    insert_rows(ConsignmentParty, [
-        {"consignment": consignment_id, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)
-    ], ignore_conflicts=True)
+    batch.insert(ConsignmentParty, [
+        {"consignment": ucr, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)
+    ], ignore_conflicts=True, expressions=_by_ucr())
 
 
 def sign_receipt(message: Message, leaf_hash: str) -> dict[str, Any]:
