@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message"}
+OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message", "tariff", "risk"}
 
 
 def _setup_django() -> None:
@@ -30,7 +30,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     parser = _parser()
     options = parser.parse_args(args)
-    result: int = options.handler(options)
+    try:
+        result: int = options.handler(options)
+    except BrokenPipeError:
+        # The reader went away (``singlewindow tariff show 01 | head``): stop quietly, as
+        # shell tools do, instead of printing a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     return result
 
 
@@ -93,6 +99,12 @@ def _parser() -> argparse.ArgumentParser:
                              help="skip the code-list layer (no database needed)")
     validate.set_defaults(handler=cmd_message_validate)
     convert.set_defaults(handler=cmd_message_convert)
+
+    from singlewindow.customs.risk import command as risk_command
+    from singlewindow.customs.tariff import command as tariff_command
+
+    tariff_command.add_parsers(sub)
+    risk_command.add_parsers(sub)
     return parser
 
 

@@ -17,6 +17,7 @@ from django.db import transaction
 
 from singlewindow import config
 from singlewindow.codelists.services import load_code_lists
+from singlewindow.customs.tariff.services import load_sample_schedule
 from singlewindow.exchange.identity import ensure_demo_pki, pki_dir, write_private_file
 from singlewindow.registry import pki
 from singlewindow.registry import services as registry
@@ -121,6 +122,7 @@ def seed() -> dict[str, str]:
             registry.grant_access(service=service, direction=AccessGrant.Direction.RECEIVE, role=role,
                                   actor=SYSTEM)
     load_code_lists(actor=SYSTEM)  # after the agencies exist, so regulation codes link to them
+    load_sample_schedule(actor=SYSTEM)  # after the code lists: lines come from HS 2022
     (demo_dir() / "logins.json").write_text(json.dumps(logins, indent=2))
     return logins
 
