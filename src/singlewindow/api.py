@@ -11,6 +11,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from singlewindow.codelists.api import router as codelists_router
 from singlewindow.codelists.errors import TITLES as CODE_LIST_TITLES
 from singlewindow.codelists.errors import CodeListError
+from singlewindow.customs.api import public_router as customs_public_router
+from singlewindow.customs.api import router as customs_router
+from singlewindow.customs.services import CaseError
 from singlewindow.datamodel.issues import json_pointer
 from singlewindow.datamodel_api import router as schemas_router
 from singlewindow.exchange.api import evidence_router
@@ -33,6 +36,12 @@ api.add_router("/evidence", evidence_router)
 api.add_router("/registry", registry_router)
 api.add_router("/codelists", codelists_router)
 api.add_router("/schemas", schemas_router)
+api.add_router("/customs", customs_router)
+api.add_router("/customs/public", customs_public_router)
+
+# A case action refused because of the case's state is a conflict; bad input is unprocessable.
+_CASE_CONFLICTS = frozenset({"case.transition_not_allowed", "case.not_yet", "case.wrong_state",
+                             "case.inspection_needed", "case.not_c3"})
 
 @api.exception_handler(ExchangeError)
 def _exchange_error(request: HttpRequest, exc: ExchangeError) -> HttpResponse:
@@ -49,6 +58,12 @@ def _registry_error(request: HttpRequest, exc: RegistryError) -> HttpResponse:
 def _code_list_error(request: HttpRequest, exc: CodeListError) -> HttpResponse:
     en, zh = CODE_LIST_TITLES[exc.code]
     return coded_problem(exc.status, str(exc.code), en, zh, exc.detail)
+
+
+@api.exception_handler(CaseError)
+def _case_error(request: HttpRequest, exc: CaseError) -> HttpResponse:
+    status = 404 if exc.code == "case.not_found" else 409 if exc.code in _CASE_CONFLICTS else 422
+    return coded_problem(status, exc.code, exc.en, exc.zh)
 
 
 @api.exception_handler(AuthenticationError)

@@ -123,3 +123,7 @@ class ExchangeRateAdmin(AuditedAdmin):
     search_fields = ("currency",)
     date_hierarchy = "valid_from"
     fields = ("currency", "valid_from", "valid_to", "import_rate", "export_rate", "source", "is_sample")
+
+
+# Risk-selection rules, trader profiles, MRA partners and settings (registered on import).
+from singlewindow.customs.selection import admin as selection_admin  # noqa: E402, F401

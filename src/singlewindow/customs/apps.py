@@ -6,7 +6,7 @@ class CustomsConfig(AppConfig):
     verbose_name = "Customs 海關通關"
 
     def ready(self) -> None:
-        from singlewindow.customs import engine
+        from singlewindow.customs import engine, services
         from singlewindow.exchange.engines import register_engine
 
-        register_engine("customs", engine.handle_delivery)
+        register_engine("customs", engine.handle_delivery, sweep=services.remind_overdue)

@@ -1,12 +1,17 @@
-"""Reads of the tariff tables. The tariff is public reference data: nothing here depends on who asks."""
+"""Reads of the tariff tables (public reference data: nothing depends on who asks) and of declaration
+cases (everything depends on who asks: an office sees its cases, a declarant its own)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
+from singlewindow.customs import lifecycle
 from singlewindow.customs.models import (
+    Case,
+    CaseEvent,
     CommodityTaxRate,
     DutyRate,
     ExchangeRate,
@@ -14,6 +19,8 @@ from singlewindow.customs.models import (
     TariffLine,
     TariffSchedule,
 )
+from singlewindow.registry.actors import Actor
+from singlewindow.registry.models import OrganisationRole
 
 
 def _valid_on(day: date) -> Q:
@@ -65,3 +72,49 @@ def commodity_tax(code: str, *, on: date) -> CommodityTaxRate | None:
     prefixes = [code[:n] for n in range(2, len(code) + 1)]
     rows = CommodityTaxRate.objects.filter(hs_prefix__in=prefixes).filter(_valid_on(on))
     return max(rows, key=lambda row: len(row.hs_prefix), default=None)
+
+
+# --- declaration cases: who sees what -----------------------------------------------------------
+
+
+def is_customs_office(actor: Actor) -> bool:
+    return actor.organisation is not None and OrganisationRole.CUSTOMS_OFFICE in actor.organisation.role_codes
+
+
+def cases_visible_to(actor: Actor) -> QuerySet[Case]:
+    """A customs office sees the cases it handles; a declarant the cases it declared; no one else any."""
+    if actor.organisation is None:
+        return Case.objects.none()
+    if is_customs_office(actor):
+        return Case.objects.filter(office=actor.organisation)
+    return Case.objects.filter(declarant=actor.organisation)
+
+
+def case_for(actor: Actor, case_id: int) -> Case | None:
+    return cases_visible_to(actor).select_related("office", "declarant").filter(pk=case_id).first()
+
+
+def case_for_officer(actor: Actor, case_id: int) -> Case | None:
+    """The case, only when the actor's organisation is the customs office handling it."""
+    return case_for(actor, case_id) if is_customs_office(actor) else None
+
+
+def case_queue(actor: Actor, *, state: str | None = None, channel: str | None = None,
+               older_than: timedelta | None = None, overdue: bool = False, open_only: bool = True) -> QuerySet[Case]:
+    """The office's work list, oldest first: filter by state, channel, age; overdue steps first when asked."""
+    cases = cases_visible_to(actor).select_related("office", "declarant")
+    if open_only:
+        cases = cases.exclude(state__in=lifecycle.FINAL)
+    if state:
+        cases = cases.filter(state=state)
+    if channel:
+        cases = cases.filter(channel=channel)
+    if older_than is not None:
+        cases = cases.filter(received_at__lte=timezone.now() - older_than)
+    if overdue:
+        cases = cases.filter(due_at__lt=timezone.now())
+    return cases.order_by("due_at", "received_at")
+
+
+def case_events(case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).order_by("at", "id")

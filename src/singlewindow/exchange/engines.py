@@ -20,10 +20,18 @@ from singlewindow.registry.actors import Actor
 
 EngineHandler = Callable[[Delivery, Actor], None]
 _ENGINES: dict[str, EngineHandler] = {}
+_SWEEPS: dict[str, Callable[[], int]] = {}
 
 
-def register_engine(name: str, handler: EngineHandler) -> None:
+def register_engine(name: str, handler: EngineHandler, *, sweep: Callable[[], int] | None = None) -> None:
+    """``sweep``, if given, runs on every sweeper round (reminders, time limits); it returns a count."""
     _ENGINES[name] = handler
+    if sweep is not None:
+        _SWEEPS[name] = sweep
+
+
+def run_sweeps() -> int:
+    return sum(sweep() for sweep in _SWEEPS.values())
 
 
 def engine_names() -> list[str]:

@@ -1,8 +1,10 @@
-"""Writes on deliveries: taking mail, acknowledging it, redelivering dead letters."""
+"""Writes on deliveries (taking mail, acknowledging it, redelivering dead letters) and the
+state changes participants record on a consignment's timeline."""
 
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from datetime import datetime
 from urllib.parse import urlsplit
 
@@ -13,9 +15,10 @@ from django.utils import timezone
 from singlewindow.datamodel.issues import Issue
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import append_evidence
-from singlewindow.exchange.models import Delivery, TimelineEvent, WebhookEndpoint
+from singlewindow.exchange.models import Consignment, Delivery, EvidenceEntry, TimelineEvent, WebhookEndpoint
 from singlewindow.registry import cache
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.models import Organisation
 
 
 def lock_deliveries(ids: list[int]) -> list[Delivery]:
@@ -138,3 +141,19 @@ def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEnd
     append_evidence("webhook.configured", {"organisation": actor.organisation.code, "url": url,
                                            "active": is_active, "actor": actor.label[:200]})
     return endpoint
+
+
+@transaction.atomic
+def record_state_change(*, organisation: Organisation, kind: str, fields: dict[str, object], ucr: str | None,
+                        title_en: str, title_zh: str, message_id: uuid.UUID | None = None) -> EvidenceEntry:
+    """A participant's own state change (a customs case selected, a permit approved…): one
+    evidence entry and, when the consignment is known, one line on its timeline."""
+    now = timezone.now()
+    entry = append_evidence(kind, {"organisation": organisation.code, **fields}, message_id=message_id, at=now)
+    consignment = Consignment.objects.filter(ucr=ucr).only("pk").first() if ucr else None
+    if consignment is not None:
+        TimelineEvent.objects.create(
+            consignment=consignment, at=now, kind=kind, organisation=organisation, evidence_seq=entry.seq,
+            title_en=title_en[:300], title_zh=title_zh[:300],
+        )
+    return entry

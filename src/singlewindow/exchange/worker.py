@@ -36,7 +36,8 @@ def sweep_once() -> dict[str, int]:
     if head > latest:
         evidence.create_checkpoint()
         signed = 1
-    return {"pushes": len(pushes), "engine": len(engine_work), "checkpoints": signed}
+    reminders = engines.run_sweeps()
+    return {"pushes": len(pushes), "engine": len(engine_work), "checkpoints": signed, "engine_sweeps": reminders}
 
 
 def _sweeper(stop: threading.Event, every: float) -> None:

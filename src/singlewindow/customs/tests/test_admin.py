@@ -25,7 +25,8 @@ def test_every_customs_model_in_the_back_office_is_audited():
     registered = {model: model_admin for model, model_admin in admin.site._registry.items()
                   if model._meta.app_label == "customs"}
     assert set(registered) >= {models.TariffSchedule, models.TariffLine, models.OriginGroup, models.CommodityTaxRate,
-                               models.ExchangeRate}
+                               models.ExchangeRate, models.SelectionRule, models.TraderProfile, models.MraPartner,
+                               models.SelectionSettings}
     assert all(isinstance(model_admin, AuditedAdmin) for model_admin in registered.values())
 
 

@@ -1,0 +1,335 @@
+"""Writes on declaration cases: every transition, automatic or by an officer, goes through
+``transition``, which checks it is allowed, records it (case event, evidence entry, timeline
+line) and notifies the declarant when the state is one the declarant hears of."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from singlewindow.customs import lifecycle, notifications
+from singlewindow.customs.models.cases import Case, CaseEvent
+from singlewindow.customs.models.cases import CaseState as S
+from singlewindow.customs.models.selection import Channel
+from singlewindow.datamodel.datasets import Declaration
+from singlewindow.exchange.services import record_state_change
+from singlewindow.registry.actors import Actor
+from singlewindow.registry.models import Organisation
+
+
+class CaseError(Exception):
+    """An action the case's state does not allow, or bad officer input; nothing was changed."""
+
+    def __init__(self, code: str, en: str, zh: str) -> None:
+        super().__init__(en)
+        self.code, self.en, self.zh = code, en, zh
+
+
+@dataclass(frozen=True)
+class RequestedDocument:
+    """One line of a deficiency notice: the document type (UN/EDIFACT 1001 code) and what is missing."""
+
+    type_code: str
+    en: str
+    zh: str = ""
+
+
+Matcher = Callable[[Case, Declaration], list[tuple[str, str]]]
+"""A check against other parties' data (manifest, permits): the problems found, in English and Chinese."""
+
+MATCHERS: list[Matcher] = []
+"""Filled in by the cargo and permit apps; with none registered, matching passes and says so."""
+
+
+def register_matcher(matcher: Matcher) -> None:
+    if matcher not in MATCHERS:
+        MATCHERS.append(matcher)
+
+
+def case_number(case: Case) -> str:
+    """Customs' number for the declaration: office, year, sequence."""
+    return f"{case.office.office_code or 'TW'}{case.received_at:%y}{case.pk:08d}"
+
+
+@transaction.atomic
+def transition(case: Case, to: str, *, actor: Actor, note: tuple[str, str] = ("", ""),
+               data: dict[str, Any] | None = None, fields: dict[str, Any] | None = None,
+               due_at: datetime | None = None, message_id: uuid.UUID | None = None) -> CaseEvent:
+    """Move ``case`` to ``to``: allowed transitions only; recorded three ways; notified if due.
+
+    ``data`` is what the event records (and, for plain values, the evidence entry); ``fields``
+    are case fields set in the same write (the channel, the amounts, the assessment…).
+    """
+    case = Case.objects.select_for_update().select_related("office", "declarant").get(pk=case.pk)
+    if not lifecycle.allowed(case.state, to):
+        raise CaseError("case.transition_not_allowed",
+                        f"A case that is {lifecycle.STATE_TITLES[case.state][0]} cannot become "
+                        f"{lifecycle.STATE_TITLES[to][0]}.",
+                        f"案件目前為「{lifecycle.STATE_TITLES[case.state][1]}」，不能改為「{lifecycle.STATE_TITLES[to][1]}」。")
+    reason = lifecycle.blocked(case, to)
+    if reason is not None:
+        raise CaseError("case.not_yet", *reason)
+    now = timezone.now()
+    previous = case.state
+    limit = lifecycle.time_limit(to)
+    case.state = to
+    case.updated_at = now
+    case.due_at = due_at or (now + limit if limit is not None else None)
+    case.reminded_at = None
+    for name, value in (fields or {}).items():
+        setattr(case, name, value)
+    case.save()
+    event = _record(case, previous, to, actor=actor, note=note, data=data or {}, message_id=message_id, at=now)
+    if to in lifecycle.NOTICES:
+        notifications.notify(case, event, actor=actor)
+    return event
+
+
+def _record(case: Case, previous: str, to: str, *, actor: Actor, note: tuple[str, str], data: dict[str, Any],
+            message_id: uuid.UUID | None, at: datetime, kind: str = "") -> CaseEvent:
+    """The case event, its evidence entry and its timeline line."""
+    en, zh = lifecycle.STATE_TITLES[to] if not kind else (kind, kind)
+    channel = f" ({case.channel})" if to == S.SELECTED and case.channel else ""
+    entry = record_state_change(
+        organisation=case.office, kind=f"customs.{kind or to}", ucr=case.ucr or None, message_id=message_id,
+        fields={"case": case_number(case), "reference": case.reference, "from": previous, "to": to,
+                "channel": case.channel, "actor": actor.label[:200], **_evidence_fields(data)},
+        title_en=f"{case.office.name_en}: declaration {case.reference} {note[0] if kind else en}{channel}",
+        title_zh=f"{case.office.name_zh or case.office.name_en}：報單 {case.reference} {note[1] if kind else zh}"
+                 + channel.replace(" (", "（").replace(")", "）"),
+    )
+    return CaseEvent.objects.create(case=case, at=at, from_state=previous, to_state=to, actor=actor.label[:200],
+                                    note_en=note[0], note_zh=note[1], data=data, evidence_seq=entry.seq)
+
+
+def _evidence_fields(details: dict[str, Any]) -> dict[str, Any]:
+    """What of an event's data goes into the evidence body: plain values only, kept small."""
+    return {k: v for k, v in details.items() if isinstance(v, str | int | bool) or v is None}
+
+
+# --- the automatic path ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_case(*, message_id: uuid.UUID, declaration: Declaration, dataset: str, office: Organisation,
+              declarant: Organisation, response_format: str, actor: Actor) -> Case:
+    """Register a new declaration; the declarant is told it was received."""
+    now = timezone.now()
+    case = Case.objects.create(
+        message_id=message_id, latest_message_id=message_id, office=office, declarant=declarant, kind=dataset,
+        reference=declaration.functional_reference_id or str(message_id)[:35],
+        ucr=declaration.consignment_reference() or "", response_format=response_format,
+        state=S.RECEIVED, received_at=now, updated_at=now,
+    )
+    event = CaseEvent.objects.create(case=case, at=now, from_state="", to_state=S.RECEIVED, actor=actor.label[:200])
+    entry = record_state_change(
+        organisation=office, kind="customs.received", ucr=case.ucr or None, message_id=message_id,
+        fields={"case": case_number(case), "reference": case.reference, "to": S.RECEIVED},
+        title_en=f"{office.name_en}: declaration {case.reference} received as {case_number(case)}",
+        title_zh=f"{office.name_zh or office.name_en}：報單 {case.reference} 已收單，報單號碼 {case_number(case)}",
+    )
+    event.evidence_seq = entry.seq
+    event.save(update_fields=["evidence_seq"])
+    notifications.notify(case, event, actor=actor)
+    return case
+
+
+def match(case: Case, declaration: Declaration, *, actor: Actor) -> bool:
+    """Run the registered matchers; True when the case may go on to assessment."""
+    problems = [problem for matcher in MATCHERS for problem in matcher(case, declaration)]
+    if problems:
+        # Waiting for the manifest or a permit is normal: the case stays validated and the
+        # matchers are asked again when the missing data arrives.
+        return False
+    transition(case, S.MATCHED, actor=actor,
+               note=("Matched." if MATCHERS else "No manifest or permit checks apply yet.",
+                     "比對完成。" if MATCHERS else "目前無須比對艙單或簽審。"),
+               data={"matchers": len(MATCHERS)})
+    return True
+
+
+def record_assessment(case: Case, *, actor: Actor, amount_due: Decimal, breakdown: dict[str, Any],
+                      note: tuple[str, str]) -> CaseEvent:
+    return transition(case, S.ASSESSED, actor=actor, note=note,
+                      data={"amount_due": str(amount_due)},
+                      fields={"amount_due": amount_due, "assessment": breakdown})
+
+
+def record_selection(case: Case, *, actor: Actor, channel: str, score: float | None,
+                     explanation: dict[str, Any]) -> CaseEvent:
+    if channel not in Channel.values:
+        raise CaseError("case.bad_channel", f"Unknown channel {channel!r}.", f"無此通關方式 {channel!r}。")
+    return transition(case, S.SELECTED, actor=actor, data={"channel": channel, "score": score},
+                      fields={"channel": channel, "risk_score": score, "selection": explanation})
+
+
+def after_selection(case: Case, *, actor: Actor) -> None:
+    """C1 goes straight on: released when nothing is due, else the amount due is notified."""
+    case.refresh_from_db()
+    if case.channel == Channel.C1 and case.state == S.SELECTED:
+        ask_for_payment_or_release(case, actor=actor)
+
+
+def ask_for_payment_or_release(case: Case, *, actor: Actor) -> None:
+    case.refresh_from_db()
+    if case.amount_due > case.amount_paid:
+        transition(case, S.AWAITING_PAYMENT, actor=actor,
+                   data={"amount_due": str(case.amount_due - case.amount_paid)})
+    else:
+        transition(case, S.RELEASED, actor=actor, note=("Nothing is due.", "無應納稅費。"))
+
+
+# --- officer and declarant actions ------------------------------------------------------------
+
+
+def _open(case: Case, *states: str) -> None:
+    if case.state not in states:
+        en, zh = lifecycle.STATE_TITLES[case.state]
+        raise CaseError("case.wrong_state", f"Not possible while the case is {en}.", f"案件「{zh}」時不能執行此動作。")
+
+
+@transaction.atomic
+def request_documents(case: Case, *, actor: Actor, documents: Sequence[RequestedDocument],
+                      deadline: datetime | None = None) -> CaseEvent:
+    """The one-time deficiency notice (一次性告知單): every missing document at once, with a deadline."""
+    _open(case, S.SELECTED)
+    if not documents:
+        raise CaseError("case.no_documents", "Name at least one document.", "請至少列出一項文件。")
+    if deadline is not None and deadline <= timezone.now():
+        raise CaseError("case.deadline_past", "The deadline must be in the future.", "期限必須晚於現在。")
+    listed = [{"type_code": d.type_code, "en": d.en, "zh": d.zh or d.en} for d in documents]
+    return transition(case, S.DOCUMENTS_REQUESTED, actor=actor, due_at=deadline,
+                      note=(f"{len(listed)} document(s) requested at once.", f"一次通知補送 {len(listed)} 項文件。"),
+                      data={"documents": listed, "count": len(listed)})
+
+
+@transaction.atomic
+def receive_documents(case: Case, *, actor: Actor, documents: list[dict[str, str]],
+                      message_id: uuid.UUID | None = None) -> CaseEvent:
+    _open(case, S.DOCUMENTS_REQUESTED)
+    return transition(case, S.DOCUMENTS_RECEIVED, actor=actor, message_id=message_id,
+                      data={"documents": documents, "count": len(documents)})
+
+
+@transaction.atomic
+def accept_documents(case: Case, *, actor: Actor, amount_due: Decimal | None = None) -> None:
+    """The officer finds the documents in order; a C3 case then goes to inspection."""
+    _open(case, S.DOCUMENTS_RECEIVED, S.SELECTED)
+    if case.channel == Channel.C3:
+        raise CaseError("case.inspection_needed", "A C3 case is released after inspection.", "C3 案件須查驗後放行。")
+    _set_amount(case, actor, amount_due)
+    ask_for_payment_or_release(case, actor=actor)
+
+
+@transaction.atomic
+def record_inspection(case: Case, *, actor: Actor, findings_en: str, findings_zh: str = "",
+                      discrepancy: bool = False, amount_due: Decimal | None = None) -> CaseEvent:
+    """Findings of a physical inspection; a discrepancy waits for the declarant's amendment."""
+    _open(case, S.SELECTED, S.DOCUMENTS_RECEIVED)
+    if case.channel != Channel.C3:
+        raise CaseError("case.not_c3", "Only C3 cases are inspected.", "僅 C3 案件須查驗。")
+    if not findings_en.strip():
+        raise CaseError("case.no_findings", "Write the inspection findings.", "請填寫查驗結果。")
+    event = transition(case, S.INSPECTED, actor=actor, note=(findings_en, findings_zh or findings_en),
+                       data={"discrepancy": discrepancy})
+    if not discrepancy:
+        _set_amount(case, actor, amount_due)
+        ask_for_payment_or_release(case, actor=actor)
+    return event
+
+
+def _set_amount(case: Case, actor: Actor, amount_due: Decimal | None) -> None:
+    if amount_due is None:
+        return
+    if amount_due < 0:
+        raise CaseError("case.negative_amount", "The amount due cannot be negative.", "應納金額不得為負數。")
+    Case.objects.filter(pk=case.pk).update(amount_due=amount_due)
+
+
+@transaction.atomic
+def record_payment(case: Case, *, actor: Actor, amount: Decimal, reference: str, guarantee: bool = False) -> None:
+    """A payment (or a guarantee covering the amount) arrived; release follows when all is covered."""
+    case.refresh_from_db()
+    if amount <= 0:
+        raise CaseError("case.bad_amount", "The amount must be positive.", "金額必須大於零。")
+    if not reference.strip():
+        raise CaseError("case.no_reference", "Give the payment reference.", "請提供繳款參考號碼。")
+    _open(case, S.AWAITING_PAYMENT, S.GUARANTEED, S.RELEASED)
+    if case.state in (S.GUARANTEED, S.RELEASED) and not guarantee:
+        # Released before payment: the duties are paid later and the case stays released.
+        paid = case.amount_paid + amount
+        Case.objects.filter(pk=case.pk).update(amount_paid=paid, updated_at=timezone.now())
+        _record(case, case.state, case.state, actor=actor, kind="paid", at=timezone.now(), message_id=None,
+                note=(f"paid NT${amount:,.0f} ({reference})", f"已繳納新臺幣 {amount:,.0f} 元（{reference}）"),
+                data={"reference": reference, "amount": str(amount)})
+        return
+    if guarantee:
+        if amount < case.amount_due - case.amount_paid:
+            raise CaseError("case.guarantee_short", "The guarantee does not cover the amount due.",
+                            "擔保金額不足以涵蓋應納稅費。")
+        transition(case, S.GUARANTEED, actor=actor, data={"reference": reference, "amount": str(amount)})
+        transition(case, S.RELEASED, actor=actor, note=("Released against the guarantee.", "憑擔保先放後稅。"))
+        return
+    paid = case.amount_paid + amount
+    if case.state == S.AWAITING_PAYMENT and paid < case.amount_due:
+        Case.objects.filter(pk=case.pk).update(amount_paid=paid)
+        return  # a partial payment: the case keeps waiting for the rest
+    transition(case, S.PAID, actor=actor,
+               data={"reference": reference, "amount": str(amount)}, fields={"amount_paid": paid})
+    case.refresh_from_db()
+    if case.state == S.PAID:
+        transition(case, S.RELEASED, actor=actor)
+
+
+@transaction.atomic
+def reject(case: Case, *, actor: Actor, reasons: Sequence[tuple[str, str]]) -> CaseEvent:
+    if not reasons:
+        raise CaseError("case.no_reasons", "Give the reasons for the rejection.", "請填寫退單理由。")
+    return transition(case, S.REJECTED, actor=actor, note=("; ".join(r[0] for r in reasons),
+                                                           "；".join(r[1] or r[0] for r in reasons)),
+                      data={"reasons": [{"en": en, "zh": zh or en} for en, zh in reasons]})
+
+
+@transaction.atomic
+def cancel(case: Case, *, actor: Actor, message_id: uuid.UUID) -> CaseEvent:
+    """The declarant withdrew the declaration (function code 1) before release."""
+    return transition(case, S.CANCELLED, actor=actor, message_id=message_id,
+                      note=("Cancelled at the declarant's request.", "應報關人申請撤銷。"))
+
+
+@transaction.atomic
+def amend(case: Case, *, actor: Actor, message_id: uuid.UUID, changed: list[str]) -> CaseEvent:
+    """A new version of the declaration (function code 13): re-validated and re-assessed."""
+    return transition(case, S.AMENDED, actor=actor, message_id=message_id,
+                      note=(f"Version {case.version + 1}.", f"第 {case.version + 1} 版。"),
+                      data={"changed": changed[:50]},
+                      fields={"version": case.version + 1, "latest_message_id": message_id})
+
+
+def remind_overdue(now: datetime | None = None) -> int:
+    """Record one reminder per overdue step (the officer's queue shows them first)."""
+    now = now or timezone.now()
+    reminded = 0
+    for case in Case.objects.filter(due_at__lt=now, reminded_at__isnull=True).exclude(
+            state__in=lifecycle.FINAL).select_related("office")[:500]:
+        with transaction.atomic():
+            updated = Case.objects.filter(pk=case.pk, reminded_at__isnull=True).update(reminded_at=now)
+            if not updated:
+                continue
+            en, zh = lifecycle.STATE_TITLES[case.state]
+            record_state_change(
+                organisation=case.office, kind="customs.overdue", ucr=case.ucr or None,
+                fields={"case": case_number(case), "state": case.state, "due_at": case.due_at.isoformat()
+                        if case.due_at else None},
+                title_en=f"{case.office.name_en}: declaration {case.reference} is overdue ({en})",
+                title_zh=f"{case.office.name_zh or case.office.name_en}：報單 {case.reference} 已逾期（{zh}）",
+            )
+            reminded += 1
+    return reminded
