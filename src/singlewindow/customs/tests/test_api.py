@@ -5,15 +5,27 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from singlewindow import testing
 from singlewindow.customs.models import Case, CaseEvent, CaseState
-from singlewindow.customs.tests.test_lifecycle import LAPTOP_DUE, channel, submit, world  # noqa: F401 - fixtures
+from singlewindow.customs.tests.clearance import LAPTOP_DUE, channel_chooser, clearance_world, submit
 
 API = "/api/v1/customs"
+
+
+@pytest.fixture
+def world(db: None, tmp_path: Path, national_mapping_file: Path, code_lists: None, nz_group: Any) -> testing.World:
+    return clearance_world(tmp_path, national_mapping_file)
+
+
+@pytest.fixture
+def channel(monkeypatch: pytest.MonkeyPatch) -> Callable[[str], None]:
+    return channel_chooser(monkeypatch)
 
 
 def call(client: Any, party: testing.Party, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
