@@ -17,6 +17,7 @@ from django.db import transaction
 
 from singlewindow import config
 from singlewindow.codelists.services import load_code_lists
+from singlewindow.customs.selection.services import load_demo_selection_rules
 from singlewindow.customs.tariff.services import load_sample_schedule
 from singlewindow.exchange.identity import ensure_demo_pki, pki_dir, write_private_file
 from singlewindow.registry import pki
@@ -123,6 +124,7 @@ def seed() -> dict[str, str]:
                                   actor=SYSTEM)
     load_code_lists(actor=SYSTEM)  # after the agencies exist, so regulation codes link to them
     load_sample_schedule(actor=SYSTEM)  # after the code lists: lines come from HS 2022
+    load_demo_selection_rules(actor=SYSTEM)
     (demo_dir() / "logins.json").write_text(json.dumps(logins, indent=2))
     return logins
 

@@ -215,7 +215,7 @@ def test_overdue_steps_are_reminded_once(client: Any, world: testing.World, chan
     assert TimelineEvent.objects.filter(consignment__ucr=case.ucr, kind="customs.overdue").count() == 1
 
 
-@pytest.mark.parametrize("content_type", ["application/edifact"])
+@pytest.mark.parametrize("content_type", ["application/xml", "application/edifact"])
 def test_notifications_go_back_in_the_declarants_format(client: Any, world: testing.World,
                                                         channel: Callable[[str], None], content_type: str) -> None:
     from singlewindow.datamodel.codecs import codec_for_content_type

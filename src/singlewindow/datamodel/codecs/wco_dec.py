@@ -62,6 +62,8 @@ class WcoDecXmlCodec:
         element = self._body(root, dataset)
         origins = _XPaths()
         document = _read_class(element, DATA_SETS[dataset], "", origins)
+        if dataset == "customs_response":
+            document = _response_from_res(document)
         return Decoded(document, origins)
 
     def _body(self, root: etree._Element, dataset: str) -> etree._Element:
@@ -238,6 +240,22 @@ def _write_date(element: etree._Element, value: date, namespace: str) -> None:
 
 def _ymd(value: date) -> str:
     return f"{value.year:04d}{value.month:02d}{value.day:02d}"  # strftime does not pad years before 1000
+
+
+def _response_from_res(document: dict[str, Any]) -> dict[str, Any]:
+    """The exchange-only fields back out of the additional information statements that carried them."""
+    by_code = {code: name for name, code in _RESPONSE_STATEMENTS.items()}
+    kept, fields = [], {}
+    for statement in document.get("additionalInformation") or []:
+        name = by_code.get(statement.get("statementTypeCode", "")) if isinstance(statement, dict) else None
+        if name is not None and "statementCode" not in statement and name not in fields:
+            fields[CustomsResponse.model_fields[name].alias or name] = statement.get("statementDescription", "")
+        else:
+            kept.append(statement)
+    if not fields:
+        return document
+    rest = {key: value for key, value in document.items() if key != "additionalInformation"}
+    return {**rest, **fields, **({"additionalInformation": kept} if kept else {})}
 
 
 def _response_for_res(response: CustomsResponse) -> CustomsResponse:

@@ -83,8 +83,10 @@ def test_customs_engine_answers_an_xml_declaration(client, customs_world) -> Non
     assert response.status_code == 201, response.content
     delivery = Delivery.objects.get(message_id=response.json()["receipt"]["message_id"])
     assert process_engine_delivery(delivery.pk)
-    answer = Message.objects.get(message_type="customs_response.notification")
+    answer = Message.objects.filter(message_type="customs_response.notification").order_by("evidence_seq").first()
+    assert answer is not None and answer.format == "wco-dec-xml"  # answered in the declarant's format
     response_document = document_of(answer)
+    assert response_document.status == "received"
     assert response_document.declaration_message_id == str(delivery.message_id)
     assert response_document.declaration.functional_reference_id == "XML-ENGINE"
     assert answer.consignment.ucr == "6TW30000002-IMP0001"
