@@ -92,10 +92,11 @@ class Origins(Mapping[str, str]):
 class _Frame:
     """An open level while reading: the rules in force, the object being filled, what it already has."""
 
-    __slots__ = ("node", "obj", "pointer", "seen")
+    __slots__ = ("lookup", "node", "obj", "pointer", "seen")
 
     def __init__(self, node: Node, obj: dict[str, Any], pointer: str):
         self.node = node
+        self.lookup = node.lookup
         self.obj = obj
         self.pointer = pointer
         self.seen: set[tuple[str | None, ...]] = set()
@@ -117,6 +118,8 @@ def read_message(message: Message, compiled: CompiledProfile, decimal_mark: str 
 
 
 _FIRST = ((1, 1),)
+_QUALIFIED_FIRST = frozenset(tag for tag, positions in KEY_AT.items() if positions == _FIRST)
+"""Most segments: the qualifier is the first value."""
 
 
 def _key(segment: Segment, positions: tuple[tuple[int, int], ...]) -> tuple[str | None, ...]:
@@ -148,19 +151,19 @@ class _Reader:
         if tag == "UNS":
             self._switch(segment)
             return
-        positions = KEY_AT.get(tag)
-        if positions is None:
-            self._unexpected(segment, tag)
-            return
-        if positions == _FIRST:  # most segments: the qualifier is the first value
+        if tag in _QUALIFIED_FIRST:
             elements = segment.elements
             key: tuple[str | None, ...] = (tag, (elements[0][0] or None) if elements else None)
         else:
+            positions = KEY_AT.get(tag)
+            if positions is None:
+                self._unexpected(segment, tag)
+                return
             key = _key(segment, positions)
         stack = self.stack
         depth = len(stack) - 1
         while depth >= 0:
-            found = stack[depth].node.lookup.get(key)
+            found = stack[depth].lookup.get(key)
             if found is not None:
                 break
             depth -= 1
@@ -228,7 +231,7 @@ class _Reader:
         position, tag, elements = segment.position, segment.tag, segment.elements
         count = len(elements)
         origins = self.origins
-        if seg.rule.fixed:
+        if seg.fixed:
             self._check_fixed(seg, segment)
         for parts in seg.required:
             if parts[0] not in obj:

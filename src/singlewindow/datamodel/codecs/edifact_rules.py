@@ -215,8 +215,11 @@ class CompiledSeg:
     """The reader's fast path: (element, component, JSON name, pointer suffix, numeric) of single-name text slots."""
     others: tuple[CompiledSlot, ...] = ()
     """Every other slot."""
+    fixed: bool = False
+    """Whether the rule fixes a code somewhere in the segment."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "fixed", bool(self.rule.fixed))
         plain = tuple((s.element, s.component, s.parts[0], s.suffix, s.numeric) for s in self.slots
                       if s.kind == TEXT and len(s.parts) == 1)
         object.__setattr__(self, "plain", plain)

@@ -87,9 +87,14 @@ def segment_pointer(position: int, tag: str, element: int | None = None, compone
     return pointer
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True, unsafe_hash=True)
 class Segment:
-    """One segment; elements and components are numbered from 1 as in the directory."""
+    """One segment; elements and components are numbered from 1 as in the directory.
+
+    Treat it as immutable (its parts are tuples, and it hashes by value). It is not declared
+    frozen only because a frozen dataclass is six times slower to build, and an interchange has
+    a segment per line of the declaration.
+    """
 
     tag: str
     elements: tuple[tuple[str, ...], ...]
@@ -247,8 +252,8 @@ def read_interchange(
     service, start = _service_string_advice(payload)
     identifier, version = _syntax_identifier(payload, start, service)
     text = _decoded(payload, start, identifier, service)
-    raw_segments, folded = _split_segments(text, start, service, max_segments)
-    parsed = _parse_segments(raw_segments, folded, service)
+    raw_segments, stand_ins, line_breaks = _split_segments(text, start, service, max_segments)
+    parsed = _parse_segments(raw_segments, stand_ins, line_breaks, service)
     return _assemble(parsed, identifier, version, service, expected_type)
 
 
@@ -391,12 +396,14 @@ def _truncated(pointer: str) -> MessageInvalid:
                  "交換檔在區段中途結束，傳輸時可能被截斷。")
 
 
-def _split_segments(text: str, start: int, service: _Service, max_segments: int) -> tuple[list[str], bool]:
-    """Raw segment texts (released characters folded) and whether any folding happened."""
+def _split_segments(text: str, start: int, service: _Service,
+                    max_segments: int) -> tuple[list[str], int, bool]:
+    """Raw segment texts (released characters folded), how many stand-ins folding left, whether lines break."""
     body = text[start:].rstrip("\r\n")
-    folded = service.release in body
-    if folded:
+    stand_ins = 0
+    if service.release in body:
         body = _fold(body, service)
+        stand_ins = sum(body.count(stand_in) for stand_in in _FOLDED)
     terminator = service.terminator
     if terminator not in body:
         if any(tag in body for tag in ("UNH", "UNT", "UNZ")):
@@ -415,28 +422,41 @@ def _split_segments(text: str, start: int, service: _Service, max_segments: int)
     if last:
         current = last.lstrip("\r\n")[:3]
         raise _truncated(segment_pointer(count + 1, current if _TAG.fullmatch(current) else ""))
-    return raw, folded
+    return raw, stand_ins, "\n" in body or "\r" in body
 
 
 _Parsed = tuple[str, tuple[tuple[str, ...], ...]]
+_KNOWN_TAGS: set[str] = set()
+"""Tags already seen to be well formed: a set lookup instead of a pattern match per segment."""
 
 
-def _parse_segments(raw_segments: list[str], folded: bool, service: _Service) -> list[_Parsed]:
+def _known_tag(tag: str) -> bool:
+    if _TAG.fullmatch(tag) is None:
+        return False
+    if len(_KNOWN_TAGS) < 1000:  # 17,576 tags exist; hostile input cannot grow this further
+        _KNOWN_TAGS.add(tag)
+    return True
+
+
+def _parse_segments(raw_segments: list[str], stand_ins: int, line_breaks: bool, service: _Service) -> list[_Parsed]:
+    """Tag and elements of each segment; ``stand_ins`` released characters are to be restored on the way."""
     data, component = service.data, service.component
-    restore = _folding(service.text)[2] if folded else None
+    restore = _folding(service.text)[2]
     parsed: list[_Parsed] = []
+    append = parsed.append
+    tags = _KNOWN_TAGS
     for position, raw in enumerate(raw_segments, 1):
-        if raw[:1] in ("\r", "\n"):
+        if line_breaks and raw[:1] in ("\r", "\n"):
             raw = raw.lstrip("\r\n")
         parts = raw.split(data)
         tag = parts[0]
-        if not _TAG.fullmatch(tag):
+        if tag not in tags and not _known_tag(tag):
             raise _fail("syntax.edifact", segment_pointer(position, ""),
                         f"Segment {position} does not start with a three-letter tag (found {_shown(raw)}); it is "
                         "malformed or uses other separators than the declared ones.",
                         f"第 {position} 個區段不是以三個字母的標籤開頭（實際為 {_shown(raw)}）；"
                         "格式錯誤或使用了未宣告的分隔字元。")
-        if "\n" in raw or "\r" in raw:
+        if line_breaks and ("\n" in raw or "\r" in raw):
             raise _fail("syntax.edifact.encoding", segment_pointer(position, tag),
                         "Line breaks are allowed only between segments.",
                         "換行字元只能出現在區段之間。")
@@ -444,13 +464,17 @@ def _parse_segments(raw_segments: list[str], folded: bool, service: _Service) ->
             raise _fail("syntax.edifact.too_large", segment_pointer(position, tag),
                         f"The segment has {len(parts) - 1} data elements; at most {MAX_ELEMENTS} are accepted.",
                         f"此區段有 {len(parts) - 1} 個資料元，上限為 {MAX_ELEMENTS} 個。")
-        if restore is None or not _STAND_IN.search(raw):
-            elements = tuple([tuple(part.split(component)) for part in parts[1:]])
+        del parts[0]
+        if stand_ins and (here := len(_STAND_IN.findall(raw))):
+            stand_ins -= here  # once every stand-in is restored, later segments need no search
+            elements = tuple([tuple([c.translate(restore) for c in part.split(component)]) for part in parts])
         else:
-            elements = tuple([tuple([c.translate(restore) for c in part.split(component)]) for part in parts[1:]])
-        if len(raw) > MAX_ELEMENTS:
+            elements = tuple([tuple(part.split(component)) for part in parts])
+        # no value can be too long in a short segment, nor can an element have too many components
+        # without that many separators
+        if len(raw) > MAX_VALUE_CHARS or raw.count(component) >= MAX_COMPONENTS:
             _check_limits(position, tag, elements)
-        parsed.append((tag, elements))
+        append((tag, elements))
     return parsed
 
 

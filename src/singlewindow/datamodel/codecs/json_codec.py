@@ -13,11 +13,13 @@ MAX_DEPTH = 32
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKey(key)
-        result[key] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):  # rare: find the key for the message
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
     return result
 
 
@@ -25,19 +27,33 @@ class _DuplicateKey(ValueError):
     pass
 
 
-def _depth(document: Any) -> int:
-    """Nesting depth, walked iteratively so hostile input cannot exhaust the stack."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(document, 1)]
-    while stack:
-        node, level = stack.pop()
-        if isinstance(node, dict):
-            deepest = max(deepest, level)
-            stack.extend((v, level + 1) for v in node.values())
-        elif isinstance(node, list):
-            deepest = max(deepest, level)
-            stack.extend((v, level + 1) for v in node)
-    return deepest
+# Bytes that matter for nesting: brackets, and the quotes and escapes that say whether a bracket is text.
+_STRUCTURE = bytes(b if b in b'{}[]"\\' else ord(".") for b in range(256))
+
+
+def _too_deep_text(payload: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text (already parsed, so well formed) nests deeper than ``limit``.
+
+    Read from the bytes at C speed instead of walking the parsed tree in Python: escaped
+    backslashes and quotes are dropped, then string contents, leaving only the brackets outside
+    strings; each round removes the innermost empty pairs, so the number of rounds is the depth.
+    UTF-8 continuation bytes are never ASCII, so working on bytes is exact.
+    """
+    reduced = payload.translate(_STRUCTURE)
+    if b"\\" in reduced:
+        reduced = reduced.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # Quotes now alternate open/close; dropping adjacent pairs keeps every bracket on its side.
+    brackets = reduced.translate(None, b".\\").replace(b'""', b"")
+    if b'"' in brackets:
+        brackets = b"".join(brackets.split(b'"')[::2])
+    rounds = 0
+    while brackets:
+        if rounds == limit:
+            return True
+        # the marker keeps a pair uncovered in this round from matching until the next
+        brackets = brackets.replace(b"{}", b"\0").replace(b"[]", b"\0").replace(b"\0", b"")
+        rounds += 1
+    return False
 
 
 class JsonCodec:
@@ -76,7 +92,7 @@ class JsonCodec:
                 [Issue("syntax.not_object", "", "The payload must be a JSON object.",
                        "訊息內容必須是 JSON 物件。")]
             )
-        if _depth(document) > MAX_DEPTH:
+        if _too_deep_text(payload):
             raise MessageInvalid([_too_deep()])
         return document
 

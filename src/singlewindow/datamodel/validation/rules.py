@@ -28,8 +28,16 @@ def check_rules(document: DataSet, nodes: list[tuple[str, DataSet]] | None = Non
     """Every business-rule fault; ``nodes`` is the document already walked, if at hand."""
     if not isinstance(document, Declaration):
         return []
-    walked = nodes or list(walk(document))
+    walked = nodes if nodes is not None else list(walk(document))
     return [found for rule in RULES for found in rule(document, walked)]
+
+
+def currencies_agree(document: DataSet, currencies: set[str]) -> bool:
+    """Whether ``_one_currency`` has nothing to say, given the currencies of the non-exempt amounts."""
+    if not isinstance(document, Declaration):
+        return True
+    allowed = _allowed_currencies(document)
+    return allowed is None or currencies <= allowed
 
 
 def _item_count(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
@@ -62,17 +70,24 @@ def _net_within_gross(declaration: Declaration, _: list[tuple[str, DataSet]]) ->
 
 def _one_currency(declaration: Declaration, nodes: list[tuple[str, DataSet]]) -> Iterator[Issue]:
     """Every priced amount is in the invoice currency (or the national currency, for assessed taxes)."""
-    invoice = declaration.invoice_amount
-    if invoice is None or invoice.currency_id is None:
+    allowed = _allowed_currencies(declaration)
+    if allowed is None:
         return
-    exchanged = {rate.currency_type_code for rate in declaration.currency_exchange}
-    allowed = {invoice.currency_id, *exchanged}
+    invoice_currency = declaration.invoice_amount.currency_id if declaration.invoice_amount else None
     for pointer, node in nodes:
         if isinstance(node, Amount) and node.currency_id and node.currency_id not in allowed:
             if "/dutyTaxFee/" in pointer or "/obligationGuarantee/" in pointer:
                 continue  # taxes and guarantees are in the national currency
             yield issue("rule.currency_mismatch", f"{pointer}/currencyId", value=node.currency_id,
-                        detail=invoice.currency_id)
+                        detail=invoice_currency)
+
+
+def _allowed_currencies(declaration: Declaration) -> set[str | None] | None:
+    """The invoice currency and those with an exchange rate; None when the invoice names no currency."""
+    invoice = declaration.invoice_amount
+    if invoice is None or invoice.currency_id is None:
+        return None
+    return {invoice.currency_id, *(rate.currency_type_code for rate in declaration.currency_exchange)}
 
 
 def _item_prices_within_invoice(declaration: Declaration, _: list[tuple[str, DataSet]]) -> Iterator[Issue]:
