@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("customs/", include("singlewindow.customs.urls")),
     path("", include("singlewindow.portal.urls")),
 ]
