@@ -4,12 +4,10 @@ sends a deficiency notice listing two documents, the trader reads it on its own 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from singlewindow.customs.models import Case, CaseState
@@ -33,30 +31,16 @@ from singlewindow.portal.tests.test_browser import (  # noqa: E402 - after the s
     _assert_fits_the_screen,
     _log_in,
     _phone,
+    browser,
 )
+
+__all__ = ["browser"]  # a fixture shared with the portal's browser tests: pytest finds it by name
 
 
 def _htmx_settled(page: object) -> None:
     """Wait until no htmx request, swap or settle is under way on the page."""
     page.wait_for_function(  # type: ignore[attr-defined]
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')")
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
-            # Playwright's sync API switches the context Django keys its connections on, so the
-            # connection opened inside it must be closed here or PostgreSQL cannot drop the test DB.
-            connections.close_all()
 
 
 def test_deficiency_notice_from_officer_to_trader_on_phones(browser, transactional_db, live_server,
