@@ -85,7 +85,8 @@ def handle_delivery(delivery: Delivery, actor: Actor) -> None:
         message_id=message.id, declaration=declaration, dataset=message.message_type.split(".")[0],
         office=delivery.recipient, declarant=message.sender, response_format=message.format, actor=actor,
     )
-    _process(case, declaration, actor)
+    with services.CaseRun(case) as run:
+        _process(run, declaration, actor)
 
 
 def _amend(case: Case, declaration: Declaration, message_id: Any, actor: Actor) -> None:
@@ -97,38 +98,47 @@ def _amend(case: Case, declaration: Declaration, message_id: Any, actor: Actor) 
         return
     inspected = CaseEvent.objects.filter(case=case, to_state__in=(S.INSPECTED, S.DOCUMENTS_RECEIVED)).exists()
     services.amend(case, actor=actor, message_id=message_id, changed=["declaration"])
-    _process(case, declaration, actor, reviewed=inspected)
+    # The amendment locked the row until this delivery's transaction ends: read it once more.
+    with services.CaseRun(services.lock_case(case)) as run:
+        _process(run, declaration, actor, reviewed=inspected)
 
 
-def _process(case: Case, declaration: Declaration, actor: Actor, *, reviewed: bool = False) -> None:
-    """Validate, match, assess and select; stop where an officer or missing data is needed."""
+def _process(run: services.CaseRun, declaration: Declaration, actor: Actor, *, reviewed: bool = False) -> None:
+    """Validate, match, assess and select; stop where an officer or missing data is needed.
+
+    The run's case is current and its row locked by this transaction (opened or locked just
+    before): each transition updates it in place, and the run writes the records together.
+    """
+    case = run.case
     services.transition(case, S.VALIDATED, actor=actor, note=(
-        "Schema, code lists and business rules checked at intake.", "資料格式、代碼及業務規則已於收單時檢核。"))
-    if not services.match(case, declaration, actor=actor):
+        "Schema, code lists and business rules checked at intake.", "資料格式、代碼及業務規則已於收單時檢核。"),
+        run=run)
+    if not services.match(case, declaration, actor=actor, run=run):
         return
-    assessed = _assess(case, declaration, actor)
+    assessed = _assess(run, declaration, actor)
     if assessed is None:
         return
-    case.refresh_from_db()
     if case.channel:  # an amendment keeps its channel
         services.record_selection(case, actor=actor, channel=case.channel, score=case.risk_score,
-                                  explanation={**case.selection, "kept": True})
+                                  explanation={**case.selection, "kept": True}, run=run)
         if reviewed or case.channel == Channel.C1:
-            services.ask_for_payment_or_release(case, actor=actor)
+            services.ask_for_payment_or_release(case, actor=actor, run=run)
         return
     channel, score, explanation = SELECTOR[0](case, declaration, assessed)
     if assessed.get("manual") and channel == Channel.C1:
         channel = Channel.C2
         explanation = {**explanation, "manual_assessment": True}
-    services.record_selection(case, actor=actor, channel=channel, score=score, explanation=explanation)
-    services.after_selection(case, actor=actor)
+    services.record_selection(case, actor=actor, channel=channel, score=score, explanation=explanation, run=run)
+    services.after_selection(case, actor=actor, run=run)
 
 
-def _assess(case: Case, declaration: Declaration, actor: Actor) -> dict[str, Any] | None:
+def _assess(run: services.CaseRun, declaration: Declaration, actor: Actor) -> dict[str, Any] | None:
     """The assessment as stored on the case; None when the declaration was rejected for it."""
+    case = run.case
     if not isinstance(declaration, ImportDeclaration):
         services.record_assessment(case, actor=actor, amount_due=Decimal(0), breakdown={"export": True},
-                                   note=("Exports carry no import duties or taxes.", "出口報單無進口稅費。"))
+                                   note=("Exports carry no import duties or taxes.", "出口報單無進口稅費。"),
+                                   run=run)
         return {"export": True}
     try:
         result = assess_declaration(declaration)
@@ -138,16 +148,16 @@ def _assess(case: Case, declaration: Declaration, actor: Actor) -> dict[str, Any
             services.transition(case, S.REJECTED, actor=actor, note=(
                 "; ".join(p.en for p in problems)[:2000], "；".join(p.zh for p in problems)[:2000]),
                 data={"reasons": [{"en": p.en, "zh": p.zh, "code": str(p.code), "item": p.item}
-                                  for p in problems]})
+                                  for p in problems]}, run=run)
             return None
         breakdown = {"manual": True, "problems": [{"code": str(p.code), "en": p.en, "zh": p.zh, "item": p.item}
                                                   for p in problems]}
         services.record_assessment(case, actor=actor, amount_due=Decimal(0), breakdown=breakdown, note=(
-            "An officer assesses this declaration.", "本報單由關員核定稅費。"))
+            "An officer assesses this declaration.", "本報單由關員核定稅費。"), run=run)
         return breakdown
     breakdown = breakdown_of(result)
     services.record_assessment(case, actor=actor, amount_due=result.total, breakdown=breakdown, note=(
-        f"Total payable NT${result.total:,.0f}.", f"應納稅費合計新臺幣 {result.total:,.0f} 元。"))
+        f"Total payable NT${result.total:,.0f}.", f"應納稅費合計新臺幣 {result.total:,.0f} 元。"), run=run)
     return breakdown
 
 

@@ -1,5 +1,11 @@
 """Reads of the tariff tables (public reference data: nothing depends on who asks) and of declaration
-cases (everything depends on who asks: an office sees its cases, a declarant its own)."""
+cases (everything depends on who asks: an office sees its cases, a declarant its own).
+
+The look-ups the assessment makes for every declaration (schedule, tariff line, origin groups,
+exchange rate, commodity tax) are kept per process for the registry cache's few seconds: every
+change to these tables goes through ``record_audit``, which clears that cache in the writing
+process at once, and other processes see the change within the TTL. What they return is shared
+between callers: read it, never change it."""
 
 from __future__ import annotations
 
@@ -20,6 +26,7 @@ from singlewindow.customs.models import (
     TariffSchedule,
 )
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.cache import TTLCache
 from singlewindow.registry.models import OrganisationRole
 
 
@@ -31,11 +38,18 @@ def schedules() -> QuerySet[TariffSchedule]:
     return TariffSchedule.objects.order_by("-is_default", "name")
 
 
+_schedules: TTLCache[TariffSchedule | None] = TTLCache()
+_lines: TTLCache[TariffLine | None] = TTLCache()
+_groups: TTLCache[list[OriginGroup]] = TTLCache()
+_rates: TTLCache[ExchangeRate | None] = TTLCache()
+_taxes: TTLCache[CommodityTaxRate | None] = TTLCache()
+
+
 def schedule_by_name(name: str | None) -> TariffSchedule | None:
     """The named schedule, or the default one when ``name`` is None."""
     if name is None:
-        return TariffSchedule.objects.filter(is_default=True).first()
-    return TariffSchedule.objects.filter(name=name).first()
+        return _schedules.get(None, lambda: TariffSchedule.objects.filter(is_default=True).first())
+    return _schedules.get(name, lambda: TariffSchedule.objects.filter(name=name).first())
 
 
 def _with_rates(lines: QuerySet[TariffLine]) -> QuerySet[TariffLine]:
@@ -55,23 +69,29 @@ def lines_for_code(code: str, *, schedule: TariffSchedule | None = None) -> Quer
 
 def tariff_line(schedule: TariffSchedule, code: str, *, on: date) -> TariffLine | None:
     """The line for exactly ``code`` valid on ``on``, with its rates."""
-    return _with_rates(TariffLine.objects.filter(schedule=schedule, code=code).filter(_valid_on(on))).first()
+    return _lines.get((schedule.pk, code, on), lambda: _with_rates(
+        TariffLine.objects.filter(schedule=schedule, code=code).filter(_valid_on(on))).first())
 
 
 def origin_groups_of(country: str, *, on: date) -> list[OriginGroup]:
     """The origin groups (valid on ``on``) that list ``country``; a small table, filtered in Python."""
-    return [group for group in OriginGroup.objects.filter(_valid_on(on)) if country in (group.countries or [])]
+    groups = _groups.get(on, lambda: list(OriginGroup.objects.filter(_valid_on(on))))
+    return [group for group in groups if country in (group.countries or [])]
 
 
 def exchange_rate(currency: str, *, on: date) -> ExchangeRate | None:
-    return ExchangeRate.objects.filter(currency=currency).filter(_valid_on(on)).order_by("-valid_from").first()
+    return _rates.get((currency, on), lambda: (
+        ExchangeRate.objects.filter(currency=currency).filter(_valid_on(on)).order_by("-valid_from").first()))
 
 
 def commodity_tax(code: str, *, on: date) -> CommodityTaxRate | None:
     """The commodity tax rate with the longest HS prefix of ``code`` valid on ``on``, if any."""
-    prefixes = [code[:n] for n in range(2, len(code) + 1)]
-    rows = CommodityTaxRate.objects.filter(hs_prefix__in=prefixes).filter(_valid_on(on))
-    return max(rows, key=lambda row: len(row.hs_prefix), default=None)
+    def load() -> CommodityTaxRate | None:
+        prefixes = [code[:n] for n in range(2, len(code) + 1)]
+        rows = CommodityTaxRate.objects.filter(hs_prefix__in=prefixes).filter(_valid_on(on))
+        return max(rows, key=lambda row: len(row.hs_prefix), default=None)
+
+    return _taxes.get((code, on), load)
 
 
 # --- declaration cases: who sees what -----------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 
 from singlewindow.customs import lifecycle, notifications
@@ -19,7 +19,9 @@ from singlewindow.customs.models.cases import Case, CaseEvent
 from singlewindow.customs.models.cases import CaseState as S
 from singlewindow.customs.models.selection import Channel
 from singlewindow.datamodel.datasets import Declaration
-from singlewindow.exchange.services import record_state_change
+from singlewindow.exchange.models import EvidenceEntry
+from singlewindow.exchange.rows import Batch, update_statement
+from singlewindow.exchange.services import StateChange, record_state_change, record_state_changes
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.models import Organisation
 
@@ -58,16 +60,78 @@ def case_number(case: Case) -> str:
     return f"{case.office.office_code or 'TW'}{case.received_at:%y}{case.pk:08d}"
 
 
-@transaction.atomic
+def lock_case(case: Case) -> Case:
+    """The case's row, locked for this transaction and read afresh (with its office and declarant)."""
+    return Case.objects.select_for_update(of=("self",)).select_related("office", "declarant").get(pk=case.pk)
+
+
+class CaseRun:
+    """The automatic transitions of one engine run on a case it opened or locked, written together.
+
+    The engine takes a case through several states in one transaction. Each transition is
+    checked and applied to ``case`` at once, and its records (case event, evidence entry,
+    timeline line) wait: they are written, in order and with one update of the case row, when
+    a transition the declarant is notified of comes (the notice names its event) and when the
+    run ends. Use it as a context manager: leaving without an error writes what is left.
+    """
+
+    def __init__(self, case: Case) -> None:
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError("a case run must be inside the transaction that holds the case's lock")
+        self.case = case
+        self._changed: dict[str, Any] = {}
+        self._records: list[tuple[StateChange, CaseEvent]] = []
+
+    def __enter__(self) -> CaseRun:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
+        if kind is None:
+            self.flush()
+
+    def add(self, changed: dict[str, Any], record: tuple[StateChange, CaseEvent]) -> None:
+        self._changed.update(changed)
+        self._records.append(record)
+
+    def flush(self) -> list[CaseEvent]:
+        """Write the waiting records and the case's changed fields (two round trips); their events."""
+        if not self._records:
+            return []
+        first = Batch()
+        first.add(*update_statement(Case, self.case.pk, self._changed))
+        records, self._records, self._changed = self._records, [], {}
+        return _write_events(self.case, records, first=first)
+
+
 def transition(case: Case, to: str, *, actor: Actor, note: tuple[str, str] = ("", ""),
                data: dict[str, Any] | None = None, fields: dict[str, Any] | None = None,
-               due_at: datetime | None = None, message_id: uuid.UUID | None = None) -> CaseEvent:
+               due_at: datetime | None = None, message_id: uuid.UUID | None = None,
+               run: CaseRun | None = None) -> CaseEvent:
     """Move ``case`` to ``to``: allowed transitions only; recorded three ways; notified if due.
 
     ``data`` is what the event records (and, for plain values, the evidence entry); ``fields``
     are case fields set in the same write (the channel, the amounts, the assessment…).
+
+    Without ``run`` the case is locked and read afresh here, ``case`` itself is left as it was,
+    and the records are written at once. Within a ``run`` (the engine, whose transaction holds
+    the lock of the current ``case``) the row is not read again, ``case`` itself is updated and
+    the records are written with the run's next notice or at its end: the event returned gets
+    its id then.
     """
-    case = Case.objects.select_for_update().select_related("office", "declarant").get(pk=case.pk)
+    if run is not None:
+        if run.case is not case:
+            raise ValueError("the run belongs to another case object")
+        return _apply(case, to, actor=actor, note=note, data=data, fields=fields, due_at=due_at,
+                      message_id=message_id, run=run)
+    with transaction.atomic():
+        return _apply(lock_case(case), to, actor=actor, note=note, data=data, fields=fields, due_at=due_at,
+                      message_id=message_id, run=None)
+
+
+def _apply(case: Case, to: str, *, actor: Actor, note: tuple[str, str], data: dict[str, Any] | None,
+           fields: dict[str, Any] | None, due_at: datetime | None, message_id: uuid.UUID | None,
+           run: CaseRun | None) -> CaseEvent:
+    """Check, then apply the locked, current ``case``'s transition and record it; notify if due."""
     if not lifecycle.allowed(case.state, to):
         raise CaseError("case.transition_not_allowed",
                         f"A case that is {lifecycle.STATE_TITLES[case.state][0]} cannot become "
@@ -79,14 +143,23 @@ def transition(case: Case, to: str, *, actor: Actor, note: tuple[str, str] = (""
     now = timezone.now()
     previous = case.state
     limit = lifecycle.time_limit(to)
-    case.state = to
-    case.updated_at = now
-    case.due_at = due_at or (now + limit if limit is not None else None)
-    case.reminded_at = None
-    for name, value in (fields or {}).items():
+    changed: dict[str, Any] = {
+        "state": to, "updated_at": now, "due_at": due_at or (now + limit if limit is not None else None),
+        "reminded_at": None, **(fields or {}),
+    }
+    for name, value in changed.items():
         setattr(case, name, value)
-    case.save()
-    event = _record(case, previous, to, actor=actor, note=note, data=data or {}, message_id=message_id, at=now)
+    record = _records_for(case, previous, to, actor=actor, note=note, data=data or {}, message_id=message_id,
+                          at=now)
+    if run is None:
+        update = Batch()
+        update.add(*update_statement(Case, case.pk, changed))
+        event = _write_events(case, [record], first=update)[0]
+    else:
+        run.add(changed, record)
+        event = record[1]
+        if to in lifecycle.NOTICES:
+            run.flush()
     if to in lifecycle.NOTICES:
         notifications.notify(case, event, actor=actor)
     return event
@@ -94,19 +167,49 @@ def transition(case: Case, to: str, *, actor: Actor, note: tuple[str, str] = (""
 
 def _record(case: Case, previous: str, to: str, *, actor: Actor, note: tuple[str, str], data: dict[str, Any],
             message_id: uuid.UUID | None, at: datetime, kind: str = "") -> CaseEvent:
-    """The case event, its evidence entry and its timeline line."""
+    """The case event, its evidence entry and its timeline line, written now."""
+    return _write_events(case, [_records_for(case, previous, to, actor=actor, note=note, data=data,
+                                             message_id=message_id, at=at, kind=kind)])[0]
+
+
+def _records_for(case: Case, previous: str, to: str, *, actor: Actor, note: tuple[str, str], data: dict[str, Any],
+                 message_id: uuid.UUID | None, at: datetime, kind: str = "") -> tuple[StateChange, CaseEvent]:
+    """The evidence entry and timeline line (as a state change) and the case event of a transition."""
     en, zh = lifecycle.STATE_TITLES[to] if not kind else (kind, kind)
     channel = f" ({case.channel})" if to == S.SELECTED and case.channel else ""
-    entry = record_state_change(
+    change = StateChange(
         organisation=case.office, kind=f"customs.{kind or to}", ucr=case.ucr or None, message_id=message_id,
         fields={"case": case_number(case), "reference": case.reference, "from": previous, "to": to,
                 "channel": case.channel, "actor": actor.label[:200], **_evidence_fields(data)},
         title_en=f"{case.office.name_en}: declaration {case.reference} {note[0] if kind else en}{channel}",
         title_zh=f"{case.office.name_zh or case.office.name_en}：報單 {case.reference} {note[1] if kind else zh}"
-                 + channel.replace(" (", "（").replace(")", "）"),
+                 + channel.replace(" (", "（").replace(")", "）"), at=at,
     )
-    return CaseEvent.objects.create(case=case, at=at, from_state=previous, to_state=to, actor=actor.label[:200],
-                                    note_en=note[0], note_zh=note[1], data=data, evidence_seq=entry.seq)
+    event = CaseEvent(case=case, at=at, from_state=previous, to_state=to, actor=actor.label[:200],
+                      note_en=note[0], note_zh=note[1], data=data)
+    return change, event
+
+
+def _write_events(case: Case, records: list[tuple[StateChange, CaseEvent]], *,
+                  first: Batch | None = None) -> list[CaseEvent]:
+    """Each record's evidence entry and timeline line, then its case event naming the entry."""
+    fields = ("case", "at", "from_state", "to_state", "actor", "note_en", "note_zh", "data", "evidence_seq")
+
+    def event_rows(entries: list[EvidenceEntry], _: Any, batch: Batch) -> None:
+        for (_, event), entry in zip(records, entries, strict=True):
+            event.evidence_seq = entry.seq
+        index.append(batch.insert(CaseEvent, [
+            {name: case.pk if name == "case" else getattr(event, name) for name in fields}
+            for _, event in records], returning="id"))
+
+    index: list[int | None] = []
+    _, results = record_state_changes([change for change, _ in records], first=first, then=event_rows)
+    assert index[0] is not None
+    for (_, event), row in zip(records, results[index[0]], strict=True):
+        event.pk = row[0]
+        event._state.adding = False
+        event._state.db = DEFAULT_DB_ALIAS
+    return [event for _, event in records]
 
 
 def _evidence_fields(details: dict[str, Any]) -> dict[str, Any]:
@@ -117,7 +220,7 @@ def _evidence_fields(details: dict[str, Any]) -> dict[str, Any]:
 # --- the automatic path ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # it only raises for a failed write, which fails the whole transaction
 def open_case(*, message_id: uuid.UUID, declaration: Declaration, dataset: str, office: Organisation,
               declarant: Organisation, response_format: str, actor: Actor) -> Case:
     """Register a new declaration; the declarant is told it was received."""
@@ -128,21 +231,20 @@ def open_case(*, message_id: uuid.UUID, declaration: Declaration, dataset: str, 
         ucr=declaration.consignment_reference() or "", response_format=response_format,
         state=S.RECEIVED, received_at=now, updated_at=now,
     )
-    event = CaseEvent.objects.create(case=case, at=now, from_state="", to_state=S.RECEIVED, actor=actor.label[:200])
-    entry = record_state_change(
+    change = StateChange(
         organisation=office, kind="customs.received", ucr=case.ucr or None, message_id=message_id,
         fields={"case": case_number(case), "reference": case.reference, "to": S.RECEIVED},
         title_en=f"{office.name_en}: declaration {case.reference} received as {case_number(case)}",
         title_zh=f"{office.name_zh or office.name_en}：報單 {case.reference} 已收單，報單號碼 {case_number(case)}",
     )
-    event.evidence_seq = entry.seq
-    event.save(update_fields=["evidence_seq"])
+    event = CaseEvent(case=case, at=now, from_state="", to_state=S.RECEIVED, actor=actor.label[:200])
+    _write_events(case, [(change, event)])
     notifications.notify(case, event, actor=actor)
     return case
 
 
-def match(case: Case, declaration: Declaration, *, actor: Actor) -> bool:
-    """Run the registered matchers; True when the case may go on to assessment."""
+def match(case: Case, declaration: Declaration, *, actor: Actor, run: CaseRun | None = None) -> bool:
+    """Run the registered matchers; True when the case may go on to assessment (``run``: see ``transition``)."""
     problems = [problem for matcher in MATCHERS for problem in matcher(case, declaration)]
     if problems:
         # Waiting for the manifest or a permit is normal: the case stays validated and the
@@ -151,39 +253,44 @@ def match(case: Case, declaration: Declaration, *, actor: Actor) -> bool:
     transition(case, S.MATCHED, actor=actor,
                note=("Matched." if MATCHERS else "No manifest or permit checks apply yet.",
                      "比對完成。" if MATCHERS else "目前無須比對艙單或簽審。"),
-               data={"matchers": len(MATCHERS)})
+               data={"matchers": len(MATCHERS)}, run=run)
     return True
 
 
 def record_assessment(case: Case, *, actor: Actor, amount_due: Decimal, breakdown: dict[str, Any],
-                      note: tuple[str, str]) -> CaseEvent:
+                      note: tuple[str, str], run: CaseRun | None = None) -> CaseEvent:
     return transition(case, S.ASSESSED, actor=actor, note=note,
                       data={"amount_due": str(amount_due)},
-                      fields={"amount_due": amount_due, "assessment": breakdown})
+                      fields={"amount_due": amount_due, "assessment": breakdown}, run=run)
 
 
 def record_selection(case: Case, *, actor: Actor, channel: str, score: float | None,
-                     explanation: dict[str, Any]) -> CaseEvent:
+                     explanation: dict[str, Any], run: CaseRun | None = None) -> CaseEvent:
     if channel not in Channel.values:
         raise CaseError("case.bad_channel", f"Unknown channel {channel!r}.", f"無此通關方式 {channel!r}。")
     return transition(case, S.SELECTED, actor=actor, data={"channel": channel, "score": score},
-                      fields={"channel": channel, "risk_score": score, "selection": explanation})
+                      fields={"channel": channel, "risk_score": score, "selection": explanation}, run=run)
 
 
-def after_selection(case: Case, *, actor: Actor) -> None:
-    """C1 goes straight on: released when nothing is due, else the amount due is notified."""
-    case.refresh_from_db()
+def after_selection(case: Case, *, actor: Actor, run: CaseRun | None = None) -> None:
+    """C1 goes straight on: released when nothing is due, else the amount due is notified.
+
+    Within a ``run`` ``case`` is current (see ``transition``); otherwise it is read again.
+    """
+    if run is None:
+        case.refresh_from_db()
     if case.channel == Channel.C1 and case.state == S.SELECTED:
-        ask_for_payment_or_release(case, actor=actor)
+        ask_for_payment_or_release(case, actor=actor, run=run)
 
 
-def ask_for_payment_or_release(case: Case, *, actor: Actor) -> None:
-    case.refresh_from_db()
+def ask_for_payment_or_release(case: Case, *, actor: Actor, run: CaseRun | None = None) -> None:
+    if run is None:
+        case.refresh_from_db()
     if case.amount_due > case.amount_paid:
         transition(case, S.AWAITING_PAYMENT, actor=actor,
-                   data={"amount_due": str(case.amount_due - case.amount_paid)})
+                   data={"amount_due": str(case.amount_due - case.amount_paid)}, run=run)
     else:
-        transition(case, S.RELEASED, actor=actor, note=("Nothing is due.", "無應納稅費。"))
+        transition(case, S.RELEASED, actor=actor, note=("Nothing is due.", "無應納稅費。"), run=run)
 
 
 # --- officer and declarant actions ------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,7 @@ def chain_hash(previous_hex: str, leaf: bytes) -> bytes:
 def _head_statements() -> tuple[str, str]:
     quote = connection.ops.quote_name
     head = quote(EvidenceHead._meta.db_table)
-    advance = f"UPDATE {head} SET seq = seq + 1 WHERE id = 1 RETURNING seq, chain_hash"  # noqa: S608
+    advance = f"UPDATE {head} SET seq = seq + %s WHERE id = 1 RETURNING seq, chain_hash"  # noqa: S608
     settle = f"UPDATE {head} SET chain_hash = %s WHERE id = 1"  # noqa: S608
     return advance, settle
 
@@ -55,16 +55,23 @@ def take_head(batch: Batch) -> Callable[[list[list[tuple[Any, ...]]]], tuple[int
     hash must come from the locked head row itself: under READ COMMITTED a statement that
     waited for the lock re-reads only that row, not other tables.
     """
-    index = batch.add(_head_statements()[0])
+    return _take_heads(batch, 1)
+
+
+def _take_heads(batch: Batch, count: int) -> Callable[[list[list[tuple[Any, ...]]]], tuple[int, str]]:
+    """``take_head`` for ``count`` sequence numbers at once; reads (the first of them, previous hash)."""
+    if count < 1:
+        raise ValueError("take at least one sequence number")
+    index = batch.add(_head_statements()[0], [count])
 
     def taken(results: list[list[tuple[Any, ...]]]) -> tuple[int, str]:
         rows = results[index]
         if not rows:  # first append on an empty database: create the head, then take it
             EvidenceHead.objects.get_or_create(pk=1)
             with connection.cursor() as cursor:
-                cursor.execute(_head_statements()[0])
+                cursor.execute(_head_statements()[0], [count])
                 rows = [cursor.fetchone()]
-        return int(rows[0][0]), str(rows[0][1])
+        return int(rows[0][0]) - count + 1, str(rows[0][1])
 
     return taken
 
@@ -99,6 +106,56 @@ def append_evidence(
     write_entry(batch, entry)
     batch.run()
     return entry
+
+
+@dataclass(frozen=True)
+class NewEvidence:
+    """An entry to append: its kind, its fields and the message it concerns, if any."""
+
+    kind: str
+    fields: dict[str, Any]
+    message_id: uuid.UUID | None = None
+    at: datetime | None = None
+
+
+Results = list[list[tuple[Any, ...]]]
+
+
+def append_evidence_many(
+    items: Sequence[NewEvidence], *, first: Batch | None = None,
+    then: Callable[[list[EvidenceEntry], Results, Batch], None] | None = None,
+) -> tuple[list[EvidenceEntry], Results, Results]:
+    """Append several entries, in order, under one head lock in two round trips.
+
+    Writing a run of entries one by one costs two round trips each; here the first round trip
+    carries the caller's ``first`` statements (which need no sequence) and, last, the head
+    update that takes every sequence number at once; the second carries the entries, the head's
+    new chain hash and whatever ``then`` adds once the entries (and the first round trip's
+    results) are known: rows that name their sequence numbers. Must run inside the caller's
+    transaction, which then holds the lock. Returns the entries and the results of both round
+    trips (indices as the batches gave them).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("append_evidence_many must run inside a transaction")
+    first = first if first is not None else Batch()
+    if not items:
+        raise ValueError("nothing to append")
+    taken = _take_heads(first, len(items))
+    first_results = first.run()
+    seq, previous = taken(first_results)
+    now = timezone.now()
+    entries = []
+    for offset, item in enumerate(items):
+        entry = new_entry(seq + offset, previous, item.kind, item.fields, message_id=item.message_id,
+                          at=item.at or now)
+        entries.append(entry)
+        previous = entry.chain_hash
+    second = Batch()
+    second.insert(EvidenceEntry, [{f: getattr(entry, f) for f in _ENTRY_FIELDS} for entry in entries])
+    second.add(_head_statements()[1], [previous])
+    if then is not None:
+        then(entries, first_results, second)
+    return entries, first_results, second.run()
 
 
 _ENTRY_FIELDS = ("seq", "kind", "recorded_at", "message_id", "body", "leaf_hash", "chain_hash")

@@ -6,12 +6,16 @@ its ``AppConfig.ready`` without the exchange knowing about it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import connection
+
 from singlewindow.datamodel.datasets import Document
 from singlewindow.registry import selectors
+from singlewindow.registry.cache import TTLCache
 from singlewindow.registry.models import Organisation
 
 
@@ -57,23 +61,55 @@ def _declaration_office(context: RoutingContext) -> list[Organisation]:
     return selectors.customs_offices(context.document.declaration_office_id or "")
 
 
+_declarants: TTLCache[Organisation] = TTLCache()
+
+
 @register_route("customs_response")
 def _response_to_declarant(context: RoutingContext) -> list[Organisation]:
-    """A customs response goes back to whoever sent the declaration it answers."""
-    from singlewindow.exchange.models import Delivery
+    """A customs response goes back to whoever sent the declaration it answers.
 
-    delivery = (
-        Delivery.objects.select_related("message__sender")
-        .filter(message_id=_uuid_or_none(context.document.declaration_message_id),
-                recipient=context.sender)
-        .first()
-    )
-    return [delivery.message.sender] if delivery else []
+    An office answers one declaration several times in a row (received, selected, amount due):
+    the declarant found is kept briefly, like other registry look-ups. Only a found one is
+    kept, so a response that raced ahead of its declaration's delivery is asked again.
+    """
+    message_id = _uuid_or_none(context.document.declaration_message_id)
+    if message_id is None:
+        return []
+    sender = context.sender
+
+    def load() -> Organisation:
+        from singlewindow.exchange.models import Message
+
+        params = [Message._meta.get_field("id").get_db_prep_value(message_id, connection),
+                  Organisation._meta.get_field("id").get_db_prep_value(sender.pk, connection)]
+        found = list(Organisation.objects.raw(_declarant_sql(), params))
+        if not found:
+            raise _NoDeclarant
+        return found[0]
+
+    try:
+        return [_declarants.get((message_id, sender.pk), load)]
+    except _NoDeclarant:
+        return []
 
 
-def _uuid_or_none(value: str) -> Any:
-    import uuid
+def _declarant_sql() -> str:
+    """The sender of a message delivered to the responder; plain SQL, as this runs for every response."""
+    from singlewindow.exchange.models import Delivery, Message
 
+    quote = connection.ops.quote_name
+    organisations, messages = quote(Organisation._meta.db_table), quote(Message._meta.db_table)
+    deliveries = quote(Delivery._meta.db_table)
+    # Identifiers come from model metadata; the values travel as parameters.
+    return (f"SELECT o.* FROM {organisations} o JOIN {messages} m ON m.sender_id = o.id "  # noqa: S608
+            f"JOIN {deliveries} d ON d.message_id = m.id WHERE m.id = %s AND d.recipient_id = %s LIMIT 1")
+
+
+class _NoDeclarant(Exception):
+    """No declaration with that id was delivered to the responder (not cached: it may yet arrive)."""
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except ValueError:

@@ -59,6 +59,28 @@ def insert_statement(model: type[models.Model], rows: Sequence[Mapping[str, Any]
                  for row in rows for field in fields]
 
 
+_UPDATES: dict[tuple[Any, ...], tuple[str, _Fields, models.Field[Any, Any]]] = {}
+
+
+def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """The UPDATE of one row by primary key, setting {field name: value} (foreign keys by primary key)."""
+    names = tuple(values)
+    key = (model, names, connection.vendor)
+    found = _UPDATES.get(key)
+    if found is None:
+        quote = connection.ops.quote_name
+        fields: _Fields = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
+        primary = model._meta.pk
+        assert primary is not None
+        assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in fields)
+        # Identifiers come from model metadata, values only ever travel as parameters.
+        sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(str(primary.column))} = %s"  # noqa: S608
+        found = _UPDATES[key] = (sql, fields, primary)
+    sql, fields, primary = found
+    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
+    return sql, [*params, primary.get_db_prep_save(pk, connection)]
+
+
 def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
                 ignore_conflicts: bool = False, returning: str | None = None) -> list[Any]:
     """Insert rows now; the ``returning`` column of each inserted row."""

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.issues import Issue
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
-from singlewindow.exchange.evidence import append_evidence
+from singlewindow.exchange.evidence import NewEvidence, Results, append_evidence, append_evidence_many
 from singlewindow.exchange.models import Consignment, Delivery, EvidenceEntry, TimelineEvent, WebhookEndpoint
+from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.registry import cache
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.models import Organisation
@@ -58,27 +61,43 @@ def take_mailbox_page(*, deliveries: list[Delivery], actor: Actor) -> list[Deliv
 
 @transaction.atomic
 def acknowledge_delivery(*, delivery: Delivery, actor: Actor) -> Delivery:
-    """The recipient confirms it has the message; idempotent."""
+    """The recipient confirms it has the message; idempotent.
+
+    The delivery row, its evidence entries (delivered, when it was still pending, and
+    acknowledged) and its timeline line are written in two round trips.
+    """
     delivery = lock_deliveries([delivery.pk])[0]
     if delivery.state == Delivery.State.ACKNOWLEDGED:
         return delivery
     now = timezone.now()
+    items = []
+    values: dict[str, object] = {"state": Delivery.State.ACKNOWLEDGED, "acknowledged_at": now}
     if delivery.state == Delivery.State.PENDING:
-        _mark_delivered(delivery, actor=actor, channel="ack", now=now)
+        items.append(NewEvidence("delivery.delivered", {
+            "delivery": delivery.pk, "recipient": delivery.recipient.code, "channel": "ack",
+            "actor": actor.label[:200],
+        }, message_id=delivery.message_id, at=now))
+        delivery.delivered_at = values["delivered_at"] = now
     delivery.state = Delivery.State.ACKNOWLEDGED
     delivery.acknowledged_at = now
-    delivery.save(update_fields=["state", "acknowledged_at"])
-    entry = append_evidence("delivery.acknowledged", {
+    items.append(NewEvidence("delivery.acknowledged", {
         "delivery": delivery.pk, "recipient": delivery.recipient.code, "actor": actor.label[:200],
-    }, message_id=delivery.message_id, at=now)
-    if delivery.message.consignment_id is not None:
+    }, message_id=delivery.message_id, at=now))
+    first = Batch()
+    first.add(*update_statement(Delivery, delivery.pk, values))
+
+    def timeline(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
+        if delivery.message.consignment_id is None:
+            return
         recipient = delivery.recipient
-        TimelineEvent.objects.create(
-            consignment_id=delivery.message.consignment_id, at=now, kind="delivery.acknowledged",
-            message=delivery.message, organisation=recipient, evidence_seq=entry.seq,
-            title_en=f"{recipient.name_en} acknowledged {delivery.message.message_type}",
-            title_zh=f"{recipient.name_zh or recipient.name_en}已確認收到（{delivery.message.message_type}）",
-        )
+        batch.insert(TimelineEvent, [{
+            "consignment": delivery.message.consignment_id, "at": now, "kind": "delivery.acknowledged",
+            "message": delivery.message_id, "organisation": recipient.pk, "evidence_seq": entries[-1].seq,
+            "title_en": f"{recipient.name_en} acknowledged {delivery.message.message_type}",
+            "title_zh": f"{recipient.name_zh or recipient.name_en}已確認收到（{delivery.message.message_type}）",
+        }])
+
+    append_evidence_many(items, first=first, then=timeline)
     return delivery
 
 
@@ -143,17 +162,64 @@ def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEnd
     return endpoint
 
 
+@dataclass(frozen=True)
+class StateChange:
+    """A participant's own state change: what its evidence entry says and its timeline line's title."""
+
+    organisation: Organisation
+    kind: str
+    fields: dict[str, object]
+    ucr: str | None
+    title_en: str
+    title_zh: str
+    message_id: uuid.UUID | None = None
+    at: datetime | None = None
+
+
 @transaction.atomic
 def record_state_change(*, organisation: Organisation, kind: str, fields: dict[str, object], ucr: str | None,
                         title_en: str, title_zh: str, message_id: uuid.UUID | None = None) -> EvidenceEntry:
     """A participant's own state change (a customs case selected, a permit approved…): one
     evidence entry and, when the consignment is known, one line on its timeline."""
+    change = StateChange(organisation=organisation, kind=kind, fields=fields, ucr=ucr, title_en=title_en,
+                         title_zh=title_zh, message_id=message_id)
+    return record_state_changes([change])[0][0]
+
+
+def record_state_changes(
+    changes: Sequence[StateChange], *, first: Batch | None = None,
+    then: Callable[[list[EvidenceEntry], Results, Batch], None] | None = None,
+) -> tuple[list[EvidenceEntry], Results]:
+    """Several state changes, in order, in two round trips under one evidence lock.
+
+    Each gets its evidence entry and, when its consignment is known, its timeline line. The
+    caller's own rows ride along: ``first`` holds statements that need no evidence sequence,
+    ``then`` adds statements that name the new entries (the caller's event rows). Must run
+    inside the caller's transaction; returns the entries and the second round trip's results.
+    """
+    first = first if first is not None else Batch()
+    ucrs = sorted({change.ucr for change in changes if change.ucr})
+    found_at = first.add(*_consignments_statement(ucrs)) if ucrs else None
     now = timezone.now()
-    entry = append_evidence(kind, {"organisation": organisation.code, **fields}, message_id=message_id, at=now)
-    consignment = Consignment.objects.filter(ucr=ucr).only("pk").first() if ucr else None
-    if consignment is not None:
-        TimelineEvent.objects.create(
-            consignment=consignment, at=now, kind=kind, organisation=organisation, evidence_seq=entry.seq,
-            title_en=title_en[:300], title_zh=title_zh[:300],
-        )
-    return entry
+    items = [NewEvidence(change.kind, {"organisation": change.organisation.code, **change.fields},
+                         message_id=change.message_id, at=change.at or now) for change in changes]
+
+    def lines(entries: list[EvidenceEntry], first_results: Results, batch: Batch) -> None:
+        consignments: dict[object, object] = dict(first_results[found_at]) if found_at is not None else {}
+        batch.insert(TimelineEvent, [{
+            "consignment": consignments[change.ucr], "at": entry.recorded_at, "kind": change.kind,
+            "organisation": change.organisation.pk, "evidence_seq": entry.seq,
+            "title_en": change.title_en[:300], "title_zh": change.title_zh[:300],
+        } for change, entry in zip(changes, entries, strict=True) if change.ucr in consignments])
+        if then is not None:
+            then(entries, first_results, batch)
+
+    entries, _, second_results = append_evidence_many(items, first=first, then=lines)
+    return entries, second_results
+
+
+def _consignments_statement(ucrs: list[str]) -> tuple[str, list[str]]:
+    """Ids of the consignments with these UCRs (a state change may name one not yet known)."""
+    table = connection.ops.quote_name(Consignment._meta.db_table)
+    marks = ", ".join(["%s"] * len(ucrs))
+    return f"SELECT ucr, id FROM {table} WHERE ucr IN ({marks})", ucrs  # noqa: S608 - table name from model

@@ -99,7 +99,8 @@ def customs_offices(office_code: str) -> list[Organisation]:
 
 def organisations_by_business_ids(business_ids: list[str]) -> list[Organisation]:
     key = tuple(sorted(business_ids))
-    return _named.get(key, lambda: list(Organisation.objects.filter(business_id__in=key, is_active=True)))
+    return _named.get(key, lambda: list(
+        Organisation.objects.filter(business_id__in=key, is_active=True).prefetch_related("roles")))
 
 
 def organisation_by_code(code: str) -> Organisation | None:

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from singlewindow.customs.risk.features import expand
-from singlewindow.customs.risk.model import Contribution, Explanation, RiskModel
+from singlewindow.customs.risk.model import PREDICT_THREADS, Contribution, Explanation, RiskModel
 from singlewindow.customs.selection.facts import Record
 
 
@@ -22,7 +22,8 @@ def explain_many(model: RiskModel, records: Sequence[Record], top: int) -> list[
     if not records:
         return []
     matrix = model.encoder.transform(records)
-    contributions = np.asarray(model.booster.predict(matrix, pred_contrib=True), dtype=np.float64)
+    contributions = np.asarray(model.booster.predict(matrix, pred_contrib=True, num_threads=PREDICT_THREADS),
+                               dtype=np.float64)
     columns = model.encoder.columns
     found = []
     for row, record in enumerate(records):

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from singlewindow.customs.models.cases import Case
@@ -26,9 +26,9 @@ def trader_history(trader: str | None, *, before: Case) -> TraderHistory | None:
     if trader is None:
         return None
     earlier = Case.objects.filter(selection__trader=trader).exclude(pk=before.pk)
-    found = earlier.aggregate(first=Min("received_at"))
+    found = earlier.aggregate(first=Min("received_at"), count=Count("pk"))
     first = found["first"]
-    return TraderHistory(declarations=earlier.count(),
+    return TraderHistory(declarations=found["count"],
                          first_seen=timezone.localdate(first) if first is not None else None)
 
 
