@@ -1,4 +1,4 @@
-"""Demo data: organisations, users, services, grants, certificates and tokens.
+"""Demo data: organisations, users, the service catalogue and its grants, certificates and tokens.
 
 Run once on an empty data directory; every secret (passwords, tokens, keys) is generated on
 the spot and written under ``<SW_DATA_DIR>/demo`` and ``<SW_DATA_DIR>/pki``, never committed.
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from django.contrib.auth.models import User
@@ -23,7 +22,7 @@ from singlewindow.exchange.identity import ensure_demo_pki, pki_dir, write_priva
 from singlewindow.registry import pki
 from singlewindow.registry import services as registry
 from singlewindow.registry.actors import SYSTEM
-from singlewindow.registry.models import AccessGrant, Organisation, OrganisationRole, Service
+from singlewindow.registry.models import Organisation, OrganisationRole
 
 R = OrganisationRole
 
@@ -70,18 +69,6 @@ ORGANISATIONS = (
             (R.WAREHOUSE_OPERATOR,), "30000066", login="warehouse"),
 )
 
-SERVICES = (
-    # code, message type, owner, security, name en, name zh, hours, senders, receivers
-    ("customs-import-declaration", "import_declaration.submit", "tw-customs-admin", Service.Security.CERTIFICATE,
-     "Import declaration", "進口報單", 24, (R.TRADER, R.CUSTOMS_BROKER), (R.CUSTOMS_OFFICE,)),
-    ("customs-export-declaration", "export_declaration.submit", "tw-customs-admin", Service.Security.CERTIFICATE,
-     "Export declaration", "出口報單", 24, (R.TRADER, R.CUSTOMS_BROKER), (R.CUSTOMS_OFFICE,)),
-    ("customs-response", "customs_response.notification", "tw-customs-admin", Service.Security.SIMPLE,
-     "Customs response to the declarant", "海關通關回應訊息", 1, (R.CUSTOMS_OFFICE,),
-     (R.TRADER, R.CUSTOMS_BROKER)),
-)
-
-
 def demo_dir() -> Path:
     path = config.data_dir() / "demo"
     path.mkdir(parents=True, exist_ok=True)
@@ -98,13 +85,11 @@ def seed() -> dict[str, str]:
     root = ensure_demo_pki()
     registry.add_trust_anchor(name="Single Window Demo Root CA", certificate=root.certificate, actor=SYSTEM)
     logins: dict[str, str] = {}
-    orgs: dict[str, Organisation] = {}
     for spec in ORGANISATIONS:
         org = registry.create_organisation(
             code=spec.code, name_en=spec.name_en, name_zh=spec.name_zh, roles=spec.roles,
             business_id=spec.business_id, office_code=spec.office_code, engine=spec.engine, actor=SYSTEM,
         )
-        orgs[spec.code] = org
         password = secrets.token_urlsafe(9)
         registry.add_member(organisation=org, username=spec.login, password=password,
                             role="manager", actor=SYSTEM)
@@ -113,15 +98,8 @@ def seed() -> dict[str, str]:
     password = secrets.token_urlsafe(12)
     User.objects.create_superuser("admin", "", password)
     logins["admin"] = password
-    for code, mtype, owner, security, name_en, name_zh, hours, senders, receivers in SERVICES:
-        service = registry.define_service(code=code, name_en=name_en, name_zh=name_zh, owner=orgs[owner],
-                                          message_type=mtype, security=security,
-                                          processing_time=timedelta(hours=hours), actor=SYSTEM)
-        for role in senders:
-            registry.grant_access(service=service, direction=AccessGrant.Direction.SEND, role=role, actor=SYSTEM)
-        for role in receivers:
-            registry.grant_access(service=service, direction=AccessGrant.Direction.RECEIVE, role=role,
-                                  actor=SYSTEM)
+    # every agency of the G2G catalogue and its services; the demo's own agencies above keep their logins
+    registry.load_catalogue(actor=SYSTEM)
     load_code_lists(actor=SYSTEM)  # after the agencies exist, so regulation codes link to them
     load_sample_schedule(actor=SYSTEM)  # after the code lists: lines come from HS 2022
     load_demo_selection_rules(actor=SYSTEM)

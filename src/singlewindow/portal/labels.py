@@ -41,3 +41,8 @@ MEMBERSHIP_ROLES: dict[str, Promise] = {
     "operator": _("Operator"),
     "viewer": _("Viewer"),
 }
+
+SECURITY: dict[str, Promise] = {
+    "certificate": _("Certificate-based"),
+    "simple": _("Simple"),
+}

@@ -19,6 +19,7 @@ urlpatterns = [
     path("messages/<uuid:message_id>/", views.message_detail, name="message"),
     path("messages/<uuid:message_id>/deliveries/", views.message_deliveries,
          name="message_deliveries"),
+    path("services/", views.service_catalogue, name="services"),
     path("guide/", views.guide_index, name="guide"),
     path("guide/errors/", views.guide_errors, name="guide_errors"),
     path("guide/<str:dataset>/", views.guide_data_set, name="guide_data_set"),

@@ -30,7 +30,7 @@ from singlewindow.exchange import selectors as exchange_selectors
 from singlewindow.exchange import services as exchange_services
 from singlewindow.exchange.errors import STATUS as EXCHANGE_STATUS
 from singlewindow.exchange.errors import TITLES as EXCHANGE_TITLES
-from singlewindow.portal import selectors
+from singlewindow.portal import catalogue, selectors
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.selectors import actor_for_user
 
@@ -175,6 +175,17 @@ def message_detail(request: HttpRequest, message_id: UUID) -> HttpResponse:
 def message_deliveries(request: HttpRequest, message_id: UUID) -> HttpResponse:
     return render(request, "portal/_deliveries_panel.html",
                   {"detail": _message_or_404(request, message_id)})
+
+
+# --------------------------------------------------------------------------- service catalogue
+
+
+@require_GET
+def service_catalogue(request: HttpRequest) -> HttpResponse:
+    """Public: every agency's services, with counts; htmx swaps only the list when a filter changes."""
+    page = catalogue.catalogue_page(catalogue.parse_filters(request.GET))
+    template = "portal/_services_panel.html" if _is_htmx(request) else "portal/services.html"
+    return render(request, template, {"page": page})
 
 
 # --------------------------------------------------------------------------- message guide

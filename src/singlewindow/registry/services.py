@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ from cryptography import x509
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from singlewindow.registry import cache, pki
+from singlewindow.registry import cache, catalogue, pki
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.errors import RegistryError, RegistryErrorCode
 from singlewindow.registry.models import (
@@ -160,3 +161,92 @@ def issue_api_token(*, organisation: Organisation, name: str, actor: Actor) -> t
                                     user_id=getattr(actor.user, "pk", None))
     record_audit(actor_user=actor.user, action="issue_token", obj=token, changes={"name": name})
     return token, raw
+
+
+@dataclass(frozen=True)
+class CatalogueLoad:
+    """What one ``load_catalogue`` run did; ``skipped`` says why a line was left out."""
+
+    agencies_created: tuple[str, ...]
+    services_created: tuple[str, ...]
+    grants_created: int
+    skipped: tuple[str, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.agencies_created or self.services_created)
+
+
+@transaction.atomic
+def load_catalogue(
+    *, actor: Actor, agencies: tuple[catalogue.Agency, ...] = catalogue.AGENCIES,
+    services: tuple[catalogue.CatalogueService, ...] = catalogue.SERVICES,
+) -> CatalogueLoad:
+    """Register the agencies and services of the catalogue that are missing, with their grants.
+
+    Idempotent: what is registered already (by code) is left exactly as it is, so an operator's
+    edits in the back office survive a second run, and a second run writes nothing. A line
+    that would clash with another registration (its business ID or message type taken under
+    another code) is skipped and reported, never forced.
+    """
+    problems = catalogue.check_catalogue(agencies, services)
+    if problems:
+        raise catalogue.CatalogueError(problems)
+    orgs = {o.code: o for o in Organisation.objects.filter(code__in=[a.code for a in agencies])}
+    skipped: list[str] = []
+    created_agencies: list[str] = []
+    taken_ids = dict(Organisation.objects.filter(business_id__in=[a.business_id for a in agencies])
+                     .values_list("business_id", "code"))
+    for agency in agencies:
+        if agency.code in orgs:
+            continue
+        if agency.business_id in taken_ids:
+            skipped.append(f"{agency.code}: business id {agency.business_id} belongs to "
+                           f"{taken_ids[agency.business_id]}")
+            continue
+        orgs[agency.code] = create_organisation(code=agency.code, name_en=agency.name_en, name_zh=agency.name_zh,
+                                                roles=agency.roles, business_id=agency.business_id, actor=actor)
+        created_agencies.append(agency.code)
+    existing = set(Service.objects.filter(code__in=[s.code for s in services]).values_list("code", flat=True))
+    taken_types = dict(Service.objects.filter(message_type__in=[s.message_type for s in services])
+                       .values_list("message_type", "code"))
+    created_services: list[str] = []
+    grants = 0
+    for entry in services:
+        if entry.code in existing:
+            continue
+        reason = _catalogue_clash(entry, orgs, taken_types)
+        if reason:
+            skipped.append(f"{entry.code}: {reason}")
+            continue
+        grants += _define_catalogue_service(entry, orgs, actor)
+        created_services.append(entry.code)
+    return CatalogueLoad(tuple(created_agencies), tuple(created_services), grants, tuple(skipped))
+
+
+def _catalogue_clash(entry: catalogue.CatalogueService, orgs: dict[str, Organisation],
+                     taken_types: dict[str, str]) -> str:
+    if entry.message_type in taken_types:
+        return f"message type {entry.message_type} belongs to service {taken_types[entry.message_type]}"
+    named = {n for n in (*entry.senders, *entry.receivers) if n != catalogue.OWNER and n not in OrganisationRole.values}
+    missing = sorted({entry.owner, *named} - set(orgs))
+    return f"agency {', '.join(missing)} is not registered" if missing else ""
+
+
+def _define_catalogue_service(entry: catalogue.CatalogueService, orgs: dict[str, Organisation],
+                              actor: Actor) -> int:
+    """The service and one grant per sender and receiver; returns the number of grants."""
+    service = define_service(code=entry.code, name_en=entry.name_en, name_zh=entry.name_zh, owner=orgs[entry.owner],
+                             message_type=entry.message_type, security=entry.security,
+                             processing_time=entry.processing_time, actor=actor)
+    count = 0
+    for direction, names in ((AccessGrant.Direction.SEND, entry.senders),
+                             (AccessGrant.Direction.RECEIVE, entry.receivers)):
+        for name in names:
+            if name == catalogue.OWNER or name in orgs:
+                organisation = orgs[entry.owner] if name == catalogue.OWNER else orgs[name]
+                grant_access(service=service, direction=direction, organisation=organisation, actor=actor)
+            else:
+                grant_access(service=service, direction=direction, role=name, actor=actor)
+            count += 1
+    return count

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -64,6 +64,26 @@ def message_title(message_type: str) -> str:
     if titles is None:
         return message_type
     return titles[1] if _chinese() else titles[0]
+
+
+@register.filter
+def security_label(code: str) -> str:
+    return str(labels.SECURITY.get(code, code))
+
+
+@register.filter
+def processing_time(value: timedelta | None) -> str:
+    """A statutory processing time in its own unit: "5 min", "4 h", "3 days" (5 分鐘, 4 小時, 3 天)."""
+    if value is None:
+        return "—"
+    minutes = max(int(value.total_seconds() // 60), 0)
+    zh = _chinese()
+    if minutes and minutes % 1440 == 0:
+        count = minutes // 1440
+        return f"{count} 天" if zh else f"{count} day{'' if count == 1 else 's'}"
+    if minutes and minutes % 60 == 0:
+        return f"{minutes // 60} 小時" if zh else f"{minutes // 60} h"
+    return f"{minutes} 分鐘" if zh else f"{minutes} min"
 
 
 @register.filter
