@@ -67,6 +67,8 @@ def declaration(reference: str, ucr: str) -> dict[str, object]:
         "invoiceAmount": {"value": "18400.00", "currencyId": "USD"},
         "totalPackageQuantity": 12,
         "declarant": {"id": "30000002", "name": "Formosa Electronics Co., Ltd."},
+        # The demo trader's commodity-inspection clearance (regulation C02) for both items.
+        "additionalDocument": [{"id": "BSMI-DEMO-0001", "typeCode": "911"}],
         "goodsShipment": {
             "importer": {"id": "30000002", "name": "Formosa Electronics Co., Ltd."},
             "tradeTerms": {"conditionCode": "CIF", "locationId": "TWKEL"},

@@ -19,6 +19,9 @@ from singlewindow.datamodel_api import router as schemas_router
 from singlewindow.exchange.api import evidence_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.exchange.errors import ExchangeError
+from singlewindow.permits.api import router as permits_router
+from singlewindow.permits.errors import MESSAGES as PERMIT_MESSAGES
+from singlewindow.permits.errors import PermitError
 from singlewindow.problems import PROBLEM, coded_problem, problem_response
 from singlewindow.registry.api import router as registry_router
 from singlewindow.registry.errors import MESSAGES as REGISTRY_MESSAGES
@@ -38,6 +41,7 @@ api.add_router("/codelists", codelists_router)
 api.add_router("/schemas", schemas_router)
 api.add_router("/customs", customs_router)
 api.add_router("/customs/public", customs_public_router)
+api.add_router("/permits", permits_router)
 
 # A case action refused because of the case's state is a conflict; bad input is unprocessable.
 _CASE_CONFLICTS = frozenset({"case.transition_not_allowed", "case.not_yet", "case.wrong_state",
@@ -64,6 +68,12 @@ def _code_list_error(request: HttpRequest, exc: CodeListError) -> HttpResponse:
 def _case_error(request: HttpRequest, exc: CaseError) -> HttpResponse:
     status = 404 if exc.code == "case.not_found" else 409 if exc.code in _CASE_CONFLICTS else 422
     return coded_problem(status, exc.code, exc.en, exc.zh)
+
+
+@api.exception_handler(PermitError)
+def _permit_error(request: HttpRequest, exc: PermitError) -> HttpResponse:
+    en, zh = PERMIT_MESSAGES[exc.code]
+    return coded_problem(exc.status, str(exc.code), en, zh, exc.detail)
 
 
 @api.exception_handler(AuthenticationError)

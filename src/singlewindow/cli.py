@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 
-OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message", "tariff", "risk", "catalogue"}
+OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message", "tariff", "risk", "catalogue", "permits"}
 
 
 def _setup_django() -> None:
@@ -102,11 +102,13 @@ def _parser() -> argparse.ArgumentParser:
 
     from singlewindow.customs.risk import command as risk_command
     from singlewindow.customs.tariff import command as tariff_command
+    from singlewindow.permits import command as permits_command
     from singlewindow.registry import catalogue_command
 
     tariff_command.add_parsers(sub)
     risk_command.add_parsers(sub)
     catalogue_command.add_parsers(sub)
+    permits_command.add_parsers(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ from singlewindow.codelists.services import load_code_lists
 from singlewindow.customs.selection.services import load_demo_selection_rules
 from singlewindow.customs.tariff.services import load_sample_schedule
 from singlewindow.exchange.identity import ensure_demo_pki, pki_dir, write_private_file
+from singlewindow.permits.services import load_demo_permits
 from singlewindow.registry import pki
 from singlewindow.registry import services as registry
 from singlewindow.registry.actors import SYSTEM
@@ -103,6 +104,7 @@ def seed() -> dict[str, str]:
     load_code_lists(actor=SYSTEM)  # after the agencies exist, so regulation codes link to them
     load_sample_schedule(actor=SYSTEM)  # after the code lists: lines come from HS 2022
     load_demo_selection_rules(actor=SYSTEM)
+    load_demo_permits(actor=SYSTEM)  # after the code lists: the permit is under regulation C02
     (demo_dir() / "logins.json").write_text(json.dumps(logins, indent=2))
     return logins
 

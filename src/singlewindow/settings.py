@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "singlewindow.codelists",
     "singlewindow.exchange",
     "singlewindow.customs",
+    "singlewindow.permits",
     "singlewindow.portal",
 ]
 

@@ -1,0 +1,96 @@
+"""Concurrent write-offs on PostgreSQL: threads with their own connections race for the last
+balance, retry the same item at once, and restore at once. Exactly the right number win.
+
+SQLite runs one writer at a time (IMMEDIATE transactions), so the race is PostgreSQL's question.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TypeVar
+
+import pytest
+from django.db import connection, connections
+
+from singlewindow.exchange.canonical import canonical_json
+from singlewindow.permits import ledger
+from singlewindow.permits.models import PermitLine, WriteOff
+from singlewindow.permits.tests.conftest import G2G
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL")
+
+T = TypeVar("T")
+
+
+def race(count: int, work: Callable[[int], T]) -> list[T]:
+    """Run ``work(i)`` in ``count`` threads released together; each closes its own connection."""
+    barrier = threading.Barrier(count)
+    results: list[T | BaseException | None] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except BaseException as error:  # reported below, in the test's thread
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    assert not failures, failures
+    return results  # type: ignore[return-value]
+
+
+def test_declarations_racing_for_the_last_balance_exactly_enough_win(transactional_db: None, g2g: G2G) -> None:
+    permit = g2g.issue(lines=((1, "847130", "PCE", "5"),))
+    answers = race(8, lambda i: g2g.verify(quantity=Decimal(1), declaration_ref=f"RACE-{i}"))
+    assert sorted(a.code or "ok" for a in answers) == ["ok"] * 5 + ["permit.over_quantity"] * 3
+    line = PermitLine.objects.get(permit=permit)
+    rows = WriteOff.objects.filter(permit=permit)
+    assert line.balance == 0 and rows.count() == 5
+    assert sum(row.quantity for row in rows) == line.granted - line.balance
+
+
+def test_two_declarations_for_the_last_unit_one_wins(transactional_db: None, g2g: G2G) -> None:
+    permit = g2g.issue(lines=((1, "847130", "PCE", "10"),))
+    assert g2g.verify(quantity=Decimal(9), declaration_ref="FIRST").ok
+    for round_ in range(5):
+        answers = race(2, lambda i, r=round_: g2g.verify(quantity=Decimal(1), declaration_ref=f"LAST-{r}-{i}"))
+        wins = [a for a in answers if a.ok]
+        assert len(wins) == (1 if round_ == 0 else 0)
+        if round_ == 0:
+            assert ledger.restore(wins[0].result["request"]["declaration_reference"], actor=g2g.officer)
+            assert g2g.verify(quantity=Decimal(1), declaration_ref="REFILL").ok
+    assert PermitLine.objects.get(permit=permit).balance == 0
+
+
+def test_the_same_item_sent_at_once_is_written_off_once(transactional_db: None, g2g: G2G) -> None:
+    permit = g2g.issue()
+    answers = race(6, lambda i: g2g.verify(quantity=Decimal(4)))
+    assert all(a.ok for a in answers) and len({canonical_json(a.result) for a in answers}) == 1
+    assert sum(not a.replayed for a in answers) == 1
+    assert WriteOff.objects.count() == 1 and PermitLine.objects.get(permit=permit).balance == 21
+
+
+def test_the_same_item_sent_at_once_for_the_last_unit_is_one_write_off_and_retries(transactional_db: None,
+                                                                                    g2g: G2G) -> None:
+    permit = g2g.issue(lines=((1, "847130", "PCE", "1"),))
+    answers = race(4, lambda i: g2g.verify(quantity=Decimal(1)))
+    assert all(a.ok for a in answers) and sum(not a.replayed for a in answers) == 1
+    assert WriteOff.objects.count() == 1 and PermitLine.objects.get(permit=permit).balance == 0
+
+
+def test_restores_at_once_restore_once(transactional_db: None, g2g: G2G) -> None:
+    permit = g2g.issue()
+    g2g.verify(quantity=Decimal(4), item_seq=1)
+    g2g.verify(quantity=Decimal(6), item_seq=2)
+    restored = race(4, lambda i: len(ledger.restore("TWKEL2600000001", actor=g2g.officer)))
+    assert sorted(restored) == [0, 0, 0, 2]
+    assert PermitLine.objects.get(permit=permit).balance == 25
