@@ -725,14 +725,74 @@ def render_clearance(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# --- permits (issue 5) ------------------------------------------------------------------
+
+PERMITS_TARGET = 500.0
+
+
+def permits_checks(results: dict[str, Any]) -> list[Check]:
+    checks = []
+    for phase, label in (("http", "G2G verification with write-off over HTTP, concurrent clients"),
+                         ("inprocess", "G2G verification with write-off in process, concurrent processes")):
+        figures, check = results.get(phase), results.get(f"{phase}_check")
+        if not figures or not check:
+            continue
+        ledger = "ledger consistent" if check["ok"] else "ledger INCONSISTENT"
+        checks.append(Check(label, f"≥ {PERMITS_TARGET:,.0f}/s, no lost or double write-offs",
+                            f"{figures['rate']:,.0f}/s, {figures['errors']} errors, {ledger} "
+                            f"({check['write_offs']:,} write-offs, {check['refusals']:,} refusals)",
+                            figures["rate"] >= PERMITS_TARGET and check["ok"] and not figures["errors"]))
+    return checks
+
+
+def permits_summary(results: dict[str, Any]) -> str:
+    return "\n".join(f"{'PASS' if c.passed else 'FAIL'}  {c.measure}: {c.result} (target {c.target})"
+                     for c in permits_checks(results))
+
+
+def render_permits(results: dict[str, Any]) -> str:
+    checks = permits_checks(results)
+    http = results.get("http", {})
+    lines = [
+        "## Permits (issue 5): G2G verification with write-off",
+        "",
+        "Measured by `bench/permits.py` (started by `bench/run.py --only permits`) in "
+        f"{results.get('duration_s', 0):.0f} s.",
+        "",
+        f"### Results: {sum(c.passed for c in checks)} of {len(checks)} targets met",
+        "",
+        "| Measure | Target | Result | |",
+        "|---|---|---|---|",
+        *[f"| {c.measure} | {c.target} | {c.result} | {c.verdict} |" for c in checks],
+        "",
+        f"HTTP phase: p50 {http.get('p50_ms', 0):.1f} ms, p90 {http.get('p90_ms', 0):.1f} ms, "
+        f"p99 {http.get('p99_ms', 0):.1f} ms; web CPU {http.get('web_cpu_ms_per_req') or 0:.2f} ms and PostgreSQL "
+        f"CPU {http.get('pg_cpu_ms_per_req') or 0:.2f} ms per verification; machine busy "
+        f"{http.get('busy_cores') or 0:.2f} cores of which others {http.get('others_cores') or 0:.2f}.",
+        "",
+        "### Method",
+        "",
+        "A fresh PostgreSQL database with permits spread over the requests; each request verifies one "
+        "declaration item (quantity 1) against a permit through `POST /api/v1/permits/verify` as a customs "
+        "office, closed loop over several connections to gunicorn; then the same through the service in "
+        "several processes. At the end the ledger is checked: for every line, the write-offs add up to "
+        "granted minus balance, every request left exactly one write-off or one refusal, and no item is "
+        "written off twice.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
 # --- the whole file ------------------------------------------------------------------------
 
 PART_TITLES = {
     "exchange": "Exchange (issue 2): signed intake",
     "formats": "Message formats (issue 3): decode and validate",
     "clearance": "Clearance (issue 4): declaration to release-ready notice, risk selection",
+    "permits": "Permits (issue 5): G2G verification with write-off",
 }
-PART_COMMANDS = {"exchange": "--only exchange", "formats": "--only codecs", "clearance": "--only clearance"}
+PART_COMMANDS = {"exchange": "--only exchange", "formats": "--only codecs", "clearance": "--only clearance",
+                 "permits": "--only permits"}
 _PART = re.compile(r"<!-- part (\w+): begin -->\n(.*?)<!-- part \1: end -->", re.DOTALL)
 
 
@@ -748,14 +808,16 @@ def compose(previous: str | None, fresh: dict[str, str]) -> str:
         "# Benchmarks",
         "",
         "Written by `bench/run.py`. Each part below is measured and dated on its own: a full run rewrites "
-        "them all, `--only exchange`, `--only codecs` or `--only clearance` rewrites only its part (the text "
+        "them all, `--only exchange`, `--only codecs`, `--only clearance` or `--only permits` rewrites only its "
+        "part (the text "
         "between that part's `<!-- part … -->` markers) and keeps the other parts' last results as they were.",
         "",
         "```sh",
-        ".venv/bin/python bench/run.py                   # every part, about 9 minutes",
+        ".venv/bin/python bench/run.py                   # every part, about 11 minutes",
         ".venv/bin/python bench/run.py --only exchange   # signed intake on PostgreSQL, about 6 minutes",
         ".venv/bin/python bench/run.py --only codecs     # message formats, no database, about a minute",
         ".venv/bin/python bench/run.py --only clearance  # customs engine on PostgreSQL, about 2 minutes",
+        ".venv/bin/python bench/run.py --only permits    # permit verification on PostgreSQL, about 2 minutes",
         ".venv/bin/python bench/run.py --quick           # smoke run of every part, about 2.5 minutes",
         "```",
         "",

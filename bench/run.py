@@ -53,7 +53,7 @@ FLOOR_PATH = "/bench/floor"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short phases (a smoke run)")
-    parser.add_argument("--only", choices=("exchange", "codecs", "clearance"),
+    parser.add_argument("--only", choices=("exchange", "codecs", "clearance", "permits"),
                         help="run one part; the other part of the output file is kept as it was")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "SW_BENCH_POSTGRES_URL", os.environ.get("SW_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)),
@@ -709,15 +709,23 @@ def run_formats(args: argparse.Namespace) -> dict[str, Any]:
                            duration=args.codec_duration, schemas=args.schemas)
 
 
-def run_clearance(args: argparse.Namespace) -> dict[str, Any]:
-    """The clearance benchmark, in its own process (it sets Django up on its own database)."""
-    with tempfile.TemporaryDirectory(prefix="sw-clearance-") as tmp:
-        out = Path(tmp) / "clearance.json"
-        command = [sys.executable, str(BENCH_DIR / "clearance.py"), "--json", str(out),
-                   "--postgres-url", args.postgres_url, "--duration", "10" if args.quick else "30"]
+def run_apart(script: str, args: argparse.Namespace, *extra: str) -> dict[str, Any]:
+    """A benchmark that sets Django up on its own database, in its own process; its raw results."""
+    with tempfile.TemporaryDirectory(prefix="sw-bench-part-") as tmp:
+        out = Path(tmp) / "results.json"
+        command = [sys.executable, str(BENCH_DIR / script), "--json", str(out), "--postgres-url", args.postgres_url,
+                   *extra]
         subprocess.run(command, check=True)  # noqa: S603
         results: dict[str, Any] = json.loads(out.read_text())
     return results
+
+
+def run_clearance(args: argparse.Namespace) -> dict[str, Any]:
+    return run_apart("clearance.py", args, "--duration", "10" if args.quick else "30")
+
+
+def run_permits(args: argparse.Namespace) -> dict[str, Any]:
+    return run_apart("permits.py", args, "--duration", "5" if args.quick else "20")
 
 
 def write_part(output: Path, name: str, text: str) -> None:
@@ -742,6 +750,11 @@ def main(argv: list[str] | None = None) -> int:
         write_part(args.output, "clearance", report.render_clearance(cleared))
         print(report.clearance_summary(cleared))
         passed = passed and all(check.passed for check in report.clearance_checks(cleared))
+    if args.only in (None, "permits"):
+        permits = raw["permits"] = run_permits(args)
+        write_part(args.output, "permits", report.render_permits(permits))
+        print(report.permits_summary(permits))
+        passed = passed and all(check.passed for check in report.permits_checks(permits))
     if args.only in (None, "exchange"):
         results = raw["exchange"] = run_exchange(args)
         write_part(args.output, "exchange", report.render_exchange(results))
