@@ -57,14 +57,22 @@ def _percentile(values: list[float], share: float) -> float:
 def release_ready_latencies(message_ids: list[str]) -> dict[str, Any]:
     """Seconds from each declaration's receipt to its release-ready notice's receipt, by channel."""
     from singlewindow.customs.models import Case, CaseEvent
+    from singlewindow.customs.notifications import notice_reference
     from singlewindow.exchange.models import Message
 
     cases = {str(c.message_id): c for c in Case.objects.filter(message_id__in=message_ids)}
     received = {str(pk): at for pk, at in Message.objects.filter(pk__in=message_ids).values_list("pk", "received_at")}
-    ready: dict[int, Any] = {}
-    for event in CaseEvent.objects.filter(case__in=cases.values(), to_state__in=RELEASE_READY).order_by("at"):
-        ready.setdefault(event.case_id, event)
-    references = {f"cus-{e.case_id}-{e.pk}": e.case_id for e in ready.values()}
+    # A notice is named by its event's position in the case (events are stored in that order).
+    by_pk = {case.pk: case for case in cases.values()}
+    positions: dict[int, int] = {}
+    references: dict[str, int] = {}
+    ready: set[int] = set()
+    for case_id, state in CaseEvent.objects.filter(case__in=by_pk).order_by("case_id", "pk").values_list(
+            "case_id", "to_state"):
+        positions[case_id] = positions.get(case_id, 0) + 1
+        if state in RELEASE_READY and case_id not in ready:
+            ready.add(case_id)
+            references[notice_reference(by_pk[case_id], positions[case_id])] = case_id
     noticed = {references[ref]: at for ref, at in Message.objects.filter(
         client_reference__in=references).values_list("client_reference", "received_at")}
     by_channel: dict[str, list[float]] = {}

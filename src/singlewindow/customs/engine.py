@@ -81,12 +81,11 @@ def handle_delivery(delivery: Delivery, actor: Actor) -> None:
         refuse(message, actor, f"Reference {reference} was already used for declaration {services.case_number(case)}.",
                f"參考編號 {reference} 已用於報單 {services.case_number(case)}。")
         return
-    case = services.open_case(
+    services.open_case(
         message_id=message.id, declaration=declaration, dataset=message.message_type.split(".")[0],
         office=delivery.recipient, declarant=message.sender, response_format=message.format, actor=actor,
+        then=lambda run: _process(run, declaration, actor),
     )
-    with services.CaseRun(case) as run:
-        _process(run, declaration, actor)
 
 
 def _amend(case: Case, declaration: Declaration, message_id: Any, actor: Actor) -> None:
@@ -97,9 +96,8 @@ def _amend(case: Case, declaration: Declaration, message_id: Any, actor: Actor) 
         services.receive_documents(case, actor=actor, documents=documents, message_id=message_id)
         return
     inspected = CaseEvent.objects.filter(case=case, to_state__in=(S.INSPECTED, S.DOCUMENTS_RECEIVED)).exists()
-    services.amend(case, actor=actor, message_id=message_id, changed=["declaration"])
-    # The amendment locked the row until this delivery's transaction ends: read it once more.
     with services.CaseRun(services.lock_case(case)) as run:
+        services.amend(run.case, actor=actor, message_id=message_id, changed=["declaration"], run=run)
         _process(run, declaration, actor, reviewed=inspected)
 
 
@@ -107,7 +105,8 @@ def _process(run: services.CaseRun, declaration: Declaration, actor: Actor, *, r
     """Validate, match, assess and select; stop where an officer or missing data is needed.
 
     The run's case is current and its row locked by this transaction (opened or locked just
-    before): each transition updates it in place, and the run writes the records together.
+    before): each transition updates it in place and prepares its notice, and the run writes
+    every record and notice together when it ends.
     """
     case = run.case
     services.transition(case, S.VALIDATED, actor=actor, note=(

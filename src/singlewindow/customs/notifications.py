@@ -17,7 +17,7 @@ from singlewindow.datamodel.datasets.response import (
     ResponseInformation,
     ResponseStatus,
 )
-from singlewindow.exchange.intake import Envelope, submit_message
+from singlewindow.exchange.intake import Envelope, PreparedMessage, prepare_message, submit_message
 from singlewindow.registry.actors import Actor
 
 if TYPE_CHECKING:
@@ -81,13 +81,26 @@ def _codec(name: str) -> Codec:
     return codec
 
 
-def notify(case: Case, event: CaseEvent, *, actor: Actor) -> None:
-    """Send the response through the exchange as the office, in the declarant's format."""
+def notice_reference(case: Case, position: int) -> str:
+    """A notice's client reference: the case and the position of its event in the case (1 = first).
+
+    The run writes its events (and learns their ids) only at its end, after the notices are
+    prepared, so the reference cannot name the event's id; the position is known beforehand,
+    unique within the case (its row is locked while events are added) and the same on a retry.
+    """
+    return f"cus-{case.pk}-{position}"
+
+
+def prepare_notice(case: Case, event: CaseEvent, *, position: int, actor: Actor) -> PreparedMessage:
+    """The response telling the declarant of ``event``, checked by intake as the office sends it; not yet stored.
+
+    The payload is taken from ``case`` as it is now, so prepare it when the event happens.
+    """
     codec = _codec(case.response_format)
-    submit_message(
+    return prepare_message(
         envelope=Envelope(
             message_type=MESSAGE_TYPE,
-            client_reference=f"cus-{case.pk}-{event.pk}",
+            client_reference=notice_reference(case, position),
             content_type=CONTENT_TYPES[codec.name],
             payload=codec.encode(response_for(case, event), "customs_response"),
         ),

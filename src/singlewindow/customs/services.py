@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -66,19 +66,25 @@ def lock_case(case: Case) -> Case:
 
 
 class CaseRun:
-    """The automatic transitions of one engine run on a case it opened or locked, written together.
+    """The transitions of one run on a locked case, written together in one short burst at its end.
 
     The engine takes a case through several states in one transaction. Each transition is
-    checked and applied to ``case`` at once, and its records (case event, evidence entry,
-    timeline line) wait: they are written, in order and with one update of the case row, when
-    a transition the declarant is notified of comes (the notice names its event) and when the
-    run ends. Use it as a context manager: leaving without an error writes what is left.
+    checked and applied to ``case`` at once, and the notice of it, if the declarant hears of
+    it, is built and checked by intake then (from the case as it is at that moment); the
+    records wait. When the run ends they are written in one burst: the case's changed fields,
+    each transition's case event, evidence entry and timeline line, and each notice right after
+    its transition. The evidence lock, which every intake in the exchange waits for, is taken
+    by that burst's first round trip and held to the commit, so it is held for two round trips
+    rather than for the whole run. Use it as a context manager: leaving without an error
+    writes the records; an error writes nothing.
     """
 
-    def __init__(self, case: Case) -> None:
+    def __init__(self, case: Case, *, events: int | None = None) -> None:
+        """``events``: how many events the case already has (counted when not given)."""
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("a case run must be inside the transaction that holds the case's lock")
         self.case = case
+        self._events = events if events is not None else CaseEvent.objects.filter(case=case).count()
         self._changed: dict[str, Any] = {}
         self._records: list[tuple[StateChange, CaseEvent]] = []
 
@@ -89,16 +95,23 @@ class CaseRun:
         if kind is None:
             self.flush()
 
-    def add(self, changed: dict[str, Any], record: tuple[StateChange, CaseEvent]) -> None:
+    def add(self, changed: dict[str, Any], change: StateChange, event: CaseEvent, *,
+            notify: Actor | None = None) -> None:
+        """Queue a transition's records; ``notify``: the actor that tells the declarant of it."""
         self._changed.update(changed)
-        self._records.append(record)
+        self._events += 1
+        if notify is not None:
+            change = replace(change, notice=notifications.prepare_notice(
+                self.case, event, position=self._events, actor=notify))
+        self._records.append((change, event))
 
     def flush(self) -> list[CaseEvent]:
         """Write the waiting records and the case's changed fields (two round trips); their events."""
         if not self._records:
             return []
         first = Batch()
-        first.add(*update_statement(Case, self.case.pk, self._changed))
+        if self._changed:
+            first.add(*update_statement(Case, self.case.pk, self._changed))
         records, self._records, self._changed = self._records, [], {}
         return _write_events(self.case, records, first=first)
 
@@ -115,8 +128,7 @@ def transition(case: Case, to: str, *, actor: Actor, note: tuple[str, str] = (""
     Without ``run`` the case is locked and read afresh here, ``case`` itself is left as it was,
     and the records are written at once. Within a ``run`` (the engine, whose transaction holds
     the lock of the current ``case``) the row is not read again, ``case`` itself is updated and
-    the records are written with the run's next notice or at its end: the event returned gets
-    its id then.
+    the records are written when the run ends: the event returned gets its id then.
     """
     if run is not None:
         if run.case is not case:
@@ -124,14 +136,17 @@ def transition(case: Case, to: str, *, actor: Actor, note: tuple[str, str] = (""
         return _apply(case, to, actor=actor, note=note, data=data, fields=fields, due_at=due_at,
                       message_id=message_id, run=run)
     with transaction.atomic():
-        return _apply(lock_case(case), to, actor=actor, note=note, data=data, fields=fields, due_at=due_at,
-                      message_id=message_id, run=None)
+        locked = lock_case(case)
+        with CaseRun(locked) as own:
+            event = _apply(locked, to, actor=actor, note=note, data=data, fields=fields, due_at=due_at,
+                           message_id=message_id, run=own)
+    return event
 
 
 def _apply(case: Case, to: str, *, actor: Actor, note: tuple[str, str], data: dict[str, Any] | None,
            fields: dict[str, Any] | None, due_at: datetime | None, message_id: uuid.UUID | None,
-           run: CaseRun | None) -> CaseEvent:
-    """Check, then apply the locked, current ``case``'s transition and record it; notify if due."""
+           run: CaseRun) -> CaseEvent:
+    """Check, then apply the locked, current ``case``'s transition and queue its records and notice."""
     if not lifecycle.allowed(case.state, to):
         raise CaseError("case.transition_not_allowed",
                         f"A case that is {lifecycle.STATE_TITLES[case.state][0]} cannot become "
@@ -149,19 +164,9 @@ def _apply(case: Case, to: str, *, actor: Actor, note: tuple[str, str], data: di
     }
     for name, value in changed.items():
         setattr(case, name, value)
-    record = _records_for(case, previous, to, actor=actor, note=note, data=data or {}, message_id=message_id,
-                          at=now)
-    if run is None:
-        update = Batch()
-        update.add(*update_statement(Case, case.pk, changed))
-        event = _write_events(case, [record], first=update)[0]
-    else:
-        run.add(changed, record)
-        event = record[1]
-        if to in lifecycle.NOTICES:
-            run.flush()
-    if to in lifecycle.NOTICES:
-        notifications.notify(case, event, actor=actor)
+    change, event = _records_for(case, previous, to, actor=actor, note=note, data=data or {},
+                                 message_id=message_id, at=now)
+    run.add(changed, change, event, notify=actor if to in lifecycle.NOTICES else None)
     return event
 
 
@@ -222,8 +227,13 @@ def _evidence_fields(details: dict[str, Any]) -> dict[str, Any]:
 
 @transaction.atomic(savepoint=False)  # it only raises for a failed write, which fails the whole transaction
 def open_case(*, message_id: uuid.UUID, declaration: Declaration, dataset: str, office: Organisation,
-              declarant: Organisation, response_format: str, actor: Actor) -> Case:
-    """Register a new declaration; the declarant is told it was received."""
+              declarant: Organisation, response_format: str, actor: Actor,
+              then: Callable[[CaseRun], None] | None = None) -> Case:
+    """Register a new declaration; the declarant is told it was received.
+
+    ``then`` continues the same run (the engine's automatic steps), so the records of the
+    receipt and of every step after it are written together when the run ends.
+    """
     now = timezone.now()
     case = Case.objects.create(
         message_id=message_id, latest_message_id=message_id, office=office, declarant=declarant, kind=dataset,
@@ -236,10 +246,13 @@ def open_case(*, message_id: uuid.UUID, declaration: Declaration, dataset: str, 
         fields={"case": case_number(case), "reference": case.reference, "to": S.RECEIVED},
         title_en=f"{office.name_en}: declaration {case.reference} received as {case_number(case)}",
         title_zh=f"{office.name_zh or office.name_en}：報單 {case.reference} 已收單，報單號碼 {case_number(case)}",
+        at=now,
     )
     event = CaseEvent(case=case, at=now, from_state="", to_state=S.RECEIVED, actor=actor.label[:200])
-    _write_events(case, [(change, event)])
-    notifications.notify(case, event, actor=actor)
+    with CaseRun(case, events=0) as run:
+        run.add({}, change, event, notify=actor)
+        if then is not None:
+            then(run)
     return case
 
 
@@ -412,12 +425,16 @@ def cancel(case: Case, *, actor: Actor, message_id: uuid.UUID) -> CaseEvent:
 
 
 @transaction.atomic
-def amend(case: Case, *, actor: Actor, message_id: uuid.UUID, changed: list[str]) -> CaseEvent:
-    """A new version of the declaration (function code 13): re-validated and re-assessed."""
+def amend(case: Case, *, actor: Actor, message_id: uuid.UUID, changed: list[str],
+          run: CaseRun | None = None) -> CaseEvent:
+    """A new version of the declaration (function code 13): re-validated and re-assessed.
+
+    ``run``: see ``transition``.
+    """
     return transition(case, S.AMENDED, actor=actor, message_id=message_id,
                       note=(f"Version {case.version + 1}.", f"第 {case.version + 1} 版。"),
                       data={"changed": changed[:50]},
-                      fields={"version": case.version + 1, "latest_message_id": message_id})
+                      fields={"version": case.version + 1, "latest_message_id": message_id}, run=run)
 
 
 def remind_overdue(now: datetime | None = None) -> int:

@@ -54,7 +54,7 @@ def process_engine_delivery(delivery_id: int) -> bool:
         return False
     actor = Actor(organisation=delivery.recipient, membership_role="engine")
     handler(delivery, actor)
-    acknowledge_delivery(delivery=delivery, actor=actor)
+    acknowledge_delivery(delivery=delivery, actor=actor, locked=True)
     return True
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,15 +25,16 @@ from singlewindow.datamodel.codecs import Codec, carries, codec_for_content_type
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, Document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 from singlewindow.datamodel.validation import validate_document
-from singlewindow.exchange import dispatch, evidence, jws, routing
+from singlewindow.exchange import dispatch, jws, routing
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
-from singlewindow.exchange.evidence import append_evidence
+from singlewindow.exchange.evidence import NewEvidence, Results, append_evidence, append_evidence_many
 from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import (
     Consignment,
     ConsignmentParty,
     Delivery,
+    EvidenceEntry,
     Message,
     TimelineEvent,
     WebhookEndpoint,
@@ -69,12 +71,30 @@ def new_message_id() -> uuid.UUID:
     return uuid.UUID(int=uuid6.uuid7().int)
 
 
+@dataclass(frozen=True)
+class PreparedMessage:
+    """A message that passed every check intake makes before storing: what ``store_message`` writes.
+
+    Preparing takes no lock, so a caller that stores several messages inside a transaction
+    that holds the evidence lock (the customs engine's run) prepares them first.
+    """
+
+    envelope: Envelope
+    actor: Actor
+    sender: Organisation
+    format: str
+    digest: str
+    signer: str
+    document: Document
+    recipients: tuple[Organisation, ...]
+
+
 def submit_message(*, envelope: Envelope, actor: Actor) -> IntakeResult:
     """Run the intake pipeline; raise ``ExchangeError`` (after recording it) on refusal."""
     digest = hashlib.sha256(envelope.payload).hexdigest()
     try:
         try:
-            return _submit(envelope, actor, digest)
+            return store_message(_prepare(envelope, actor, digest))
         except ExchangeError:
             # A resend answers with the original receipt even if, say, the certificate has
             # expired since; resends are rare, so only a refusal pays for this look-up.
@@ -87,14 +107,37 @@ def submit_message(*, envelope: Envelope, actor: Actor) -> IntakeResult:
         raise
 
 
-class _AlreadySent(Exception):
-    """The client reference is taken: undo the writes of this attempt and answer as to a resend."""
+def prepare_message(*, envelope: Envelope, actor: Actor) -> PreparedMessage:
+    """Envelope checks, decoding, validation, authorisation, signature and routing; no lock, no write.
+
+    Raises ``ExchangeError`` without recording it: ``submit_message`` records refusals, and a
+    caller storing within its own transaction fails with it (so nothing of it is kept).
+    """
+    return _prepare(envelope, actor, hashlib.sha256(envelope.payload).hexdigest())
+
+
+def store_message(prepared: PreparedMessage) -> IntakeResult:
+    """Store a prepared message with its receipt; a resend of a stored one answers as ``submit_message``."""
+    envelope = prepared.envelope
+    try:
+        message = _store(prepared)
+    except AlreadySent as sent:
+        return _replay(Message.objects.get(pk=sent.message_id), envelope, prepared.digest)
+    except IntegrityError:
+        # Two requests raced with one client reference: the loser answers like a resend.
+        existing = Message.objects.get(sender=prepared.sender, client_reference=envelope.client_reference)
+        return _replay(existing, envelope, prepared.digest)
+    return IntakeResult(message=message, created=True)
+
+
+class AlreadySent(Exception):
+    """The client reference is taken: undo the writes of this attempt (and answer as to a resend)."""
 
     def __init__(self, message_id: uuid.UUID) -> None:
         self.message_id = message_id
 
 
-def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
+def _prepare(envelope: Envelope, actor: Actor, digest: str) -> PreparedMessage:
     sender = actor.organisation
     if sender is None:
         raise ExchangeError(ExchangeErrorCode.NO_ORGANISATION)
@@ -116,23 +159,16 @@ def _submit(envelope: Envelope, actor: Actor, digest: str) -> IntakeResult:
         raise ExchangeError(ExchangeErrorCode.UNAUTHORISED_SENDER,
                             detail=f"{sender.code} may not send {envelope.message_type}")
     signer = _verify_signature(envelope, sender, service)
-    recipients = [
+    recipients = tuple(
         organisation
         for organisation in routing.route(routing.RoutingContext(envelope.message_type, document, sender))
         if selectors.may_receive(organisation, service)
-    ]
+    )
     if not recipients:
         raise ExchangeError(ExchangeErrorCode.NO_ROUTE,
                             detail=f"no authorised recipient for {envelope.message_type}")
-    try:
-        message = _store(envelope, actor, sender, codec.name, digest, signer, document, recipients)
-    except _AlreadySent as sent:
-        return _replay(Message.objects.get(pk=sent.message_id), envelope, digest)
-    except IntegrityError:
-        # Two requests raced with one client reference: the loser answers like a resend.
-        existing = Message.objects.get(sender=sender, client_reference=envelope.client_reference)
-        return _replay(existing, envelope, digest)
-    return IntakeResult(message=message, created=True)
+    return PreparedMessage(envelope=envelope, actor=actor, sender=sender, format=codec.name, digest=digest,
+                           signer=signer, document=document, recipients=recipients)
 
 
 def _sent_statement(sender: Organisation, client_reference: str) -> tuple[str, list[Any]]:
@@ -228,8 +264,7 @@ _CHAIN_ZH = {
 
 
 @transaction.atomic
-def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, digest: str,
-           signer: str, document: Document, recipients: list[Organisation]) -> Message:
+def _store(prepared: PreparedMessage) -> Message:
     """Write the message in two round trips and the commit; the evidence lock spans the second.
 
     The first asks whether the client reference is taken (every intake must, and a resend is
@@ -240,61 +275,90 @@ def _store(envelope: Envelope, actor: Actor, sender: Organisation, fmt: str, dig
     cursor is the sequence). So the serialised part of every intake is one round trip, a
     signature and the commit.
     """
-    now = timezone.now()
-    ucr = document.consignment_reference()
-    message_id = new_message_id()
     first = Batch()
-    sent_at = first.add(*_sent_statement(sender, envelope.client_reference))
-    consignment_at = None
-    if ucr:
-        consignment_at = first.add(*_upsert_consignment(ucr, now))
-        _link_parties(first, ucr, sender, document, recipients)
-        en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
-        first.insert(TimelineEvent, [{
-            "consignment": ucr, "at": now, "kind": "message.received", "message": message_id,
-            "organisation": sender.pk, "evidence_seq": None,
-            "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
-            "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
-        }], expressions=_by_ucr())
-    pushed = webhook_organisations()
-    taken = evidence.take_head(first)
-    # --- from here to commit the evidence lock is held: keep it to one round trip ---
-    results = first.run()
-    if results[sent_at]:
-        raise _AlreadySent(results[sent_at][0][0])
-    seq, previous = taken(results)
-    consignment_id = int(results[consignment_at][0][0]) if consignment_at is not None else None
-    entry = evidence.new_entry(seq, previous, "message.received", {
-        "message_type": envelope.message_type, "sender": sender.code,
-        "client_reference": envelope.client_reference, "payload_sha256": digest,
-        "signer": signer, "ucr": ucr, "recipients": sorted(r.code for r in recipients),
-    }, message_id=message_id, at=now)
-    message = Message(
-        id=message_id, message_type=envelope.message_type, sender=sender,
-        sent_by=actor.label[:200], client_reference=envelope.client_reference,
-        consignment_id=consignment_id, format=fmt, content_type=envelope.content_type[:100],
-        payload=envelope.payload, payload_sha256=digest, signature=envelope.signature,
-        signer_fingerprint=signer, received_at=now, evidence_seq=seq,
-    )
-    message.receipt = sign_receipt(message, entry.leaf_hash)
-    rows = [{"message": message.id, "recipient": r.pk, "seq": seq,
-             "state": Delivery.State.PENDING,
-             "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
-             "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
-            for r in recipients]
-    second = Batch()
-    evidence.write_entry(second, entry)
-    # Foreign keys are checked at commit, so the timeline line above may name this message
-    # before it exists.
-    second.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS}, "sender": sender.pk,
-                             "consignment": consignment_id}])
-    deliveries_at = second.insert(Delivery, rows, returning="id")
-    results = second.run()
-    ids = [r[0] for r in results[deliveries_at]] if deliveries_at is not None else []
-    work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
-            for i, row in zip(ids, rows, strict=True)]
-    transaction.on_commit(lambda: dispatch.after_intake(work, recipients, seq))
-    return message
+    pending = PendingStore(prepared, first)
+    _, _, results = append_evidence_many([pending.evidence], first=first,
+                                         then=lambda entries, found, second: pending.write(entries[0], found, second))
+    return pending.finish(results)
+
+
+class PendingStore:
+    """One prepared message's share of an evidence burst (see ``append_evidence_many``).
+
+    Created, it queues the rows that need no sequence number on the burst's first round trip
+    (the client-reference question, the consignment, its parties, the timeline line); ``write``
+    queues, once its entry is known, the message with its signed receipt and the deliveries on
+    the second; ``finish`` reads the deliveries' ids and dispatches them after commit. Several
+    messages and other entries may share one burst, and so one short hold of the evidence lock.
+    """
+
+    def __init__(self, prepared: PreparedMessage, first: Batch) -> None:
+        envelope, sender = prepared.envelope, prepared.sender
+        self.prepared = prepared
+        self.now = now = timezone.now()
+        self.ucr = ucr = prepared.document.consignment_reference()
+        self.message_id = message_id = new_message_id()
+        self._sent_at = first.add(*_sent_statement(sender, envelope.client_reference))
+        self._consignment_at = None
+        if ucr:
+            self._consignment_at = first.add(*_upsert_consignment(ucr, now))
+            _link_parties(first, ucr, sender, prepared.document, prepared.recipients)
+            en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
+            first.insert(TimelineEvent, [{
+                "consignment": ucr, "at": now, "kind": "message.received", "message": message_id,
+                "organisation": sender.pk, "evidence_seq": None,
+                "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
+                "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
+            }], expressions=_by_ucr())
+        self._pushed = webhook_organisations()
+        self.evidence = NewEvidence("message.received", {
+            "message_type": envelope.message_type, "sender": sender.code,
+            "client_reference": envelope.client_reference, "payload_sha256": prepared.digest,
+            "signer": prepared.signer, "ucr": ucr, "recipients": sorted(r.code for r in prepared.recipients),
+        }, message_id=message_id, at=now)
+        self._rows: list[dict[str, Any]] = []
+        self._deliveries_at: int | None = None
+        self._seq = 0
+        self.message: Message | None = None
+
+    def write(self, entry: EvidenceEntry, first_results: Results, second: Batch) -> None:
+        """Queue the message and its deliveries; raises ``AlreadySent`` when the reference is taken."""
+        prepared, envelope, now = self.prepared, self.prepared.envelope, self.now
+        if first_results[self._sent_at]:
+            raise AlreadySent(first_results[self._sent_at][0][0])
+        consignment_id = (int(first_results[self._consignment_at][0][0])
+                          if self._consignment_at is not None else None)
+        message = Message(
+            id=self.message_id, message_type=envelope.message_type, sender=prepared.sender,
+            sent_by=prepared.actor.label[:200], client_reference=envelope.client_reference,
+            consignment_id=consignment_id, format=prepared.format, content_type=envelope.content_type[:100],
+            payload=envelope.payload, payload_sha256=prepared.digest, signature=envelope.signature,
+            signer_fingerprint=prepared.signer, received_at=now, evidence_seq=entry.seq,
+        )
+        message.receipt = sign_receipt(message, entry.leaf_hash)
+        pushed = self._pushed
+        self._rows = [{"message": message.id, "recipient": r.pk, "seq": entry.seq,
+                       "state": Delivery.State.PENDING,
+                       "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
+                       "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
+                      for r in prepared.recipients]
+        # Foreign keys are checked at commit, so the timeline line queued first may name this
+        # message before it exists.
+        second.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
+                                 "sender": prepared.sender.pk, "consignment": consignment_id}])
+        self._deliveries_at = second.insert(Delivery, self._rows, returning="id")
+        self.message, self._seq = message, entry.seq
+
+    def finish(self, second_results: Results) -> Message:
+        """The stored message; its deliveries are queued for push and engines after commit."""
+        if self.message is None:
+            raise RuntimeError("finish() before write()")
+        ids = [r[0] for r in second_results[self._deliveries_at]] if self._deliveries_at is not None else []
+        work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
+                for i, row in zip(ids, self._rows, strict=True)]
+        recipients, seq = list(self.prepared.recipients), self._seq
+        transaction.on_commit(lambda: dispatch.after_intake(work, recipients, seq))
+        return self.message
 
 
 _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format", "content_type", "payload",
@@ -324,7 +388,7 @@ def webhook_organisations() -> frozenset[Any]:
 
 
 def _link_parties(batch: Batch, ucr: str, sender: Organisation, document: Document,
-                  recipients: list[Organisation]) -> None:
+                  recipients: Sequence[Organisation]) -> None:
     pairs = {(sender.pk, ConsignmentParty.Relation.SENDER)}
     pairs |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
     named = selectors.organisations_by_business_ids(routing.named_business_ids(document))

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.issues import Issue
+from singlewindow.exchange import intake
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import NewEvidence, Results, append_evidence, append_evidence_many
 from singlewindow.exchange.models import Consignment, Delivery, EvidenceEntry, TimelineEvent, WebhookEndpoint
@@ -59,14 +60,17 @@ def take_mailbox_page(*, deliveries: list[Delivery], actor: Actor) -> list[Deliv
     return deliveries
 
 
-@transaction.atomic
-def acknowledge_delivery(*, delivery: Delivery, actor: Actor) -> Delivery:
+@transaction.atomic(savepoint=False)  # it only raises for a failed write, which fails the whole transaction
+def acknowledge_delivery(*, delivery: Delivery, actor: Actor, locked: bool = False) -> Delivery:
     """The recipient confirms it has the message; idempotent.
 
     The delivery row, its evidence entries (delivered, when it was still pending, and
-    acknowledged) and its timeline line are written in two round trips.
+    acknowledged) and its timeline line are written in two round trips. ``locked`` says the
+    caller's transaction already holds the row's lock and ``delivery`` was read under it (an
+    engine processing the delivery), so it is not locked and read a second time.
     """
-    delivery = lock_deliveries([delivery.pk])[0]
+    if not locked:
+        delivery = lock_deliveries([delivery.pk])[0]
     if delivery.state == Delivery.State.ACKNOWLEDGED:
         return delivery
     now = timezone.now()
@@ -164,7 +168,11 @@ def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEnd
 
 @dataclass(frozen=True)
 class StateChange:
-    """A participant's own state change: what its evidence entry says and its timeline line's title."""
+    """A participant's own state change: what its evidence entry says and its timeline line's title.
+
+    ``notice``, when given, is the message telling the parties of it (prepared, not yet stored):
+    it is stored right after the change, its entry following the change's in the log.
+    """
 
     organisation: Organisation
     kind: str
@@ -174,6 +182,7 @@ class StateChange:
     title_zh: str
     message_id: uuid.UUID | None = None
     at: datetime | None = None
+    notice: intake.PreparedMessage | None = None
 
 
 @transaction.atomic
@@ -192,29 +201,54 @@ def record_state_changes(
 ) -> tuple[list[EvidenceEntry], Results]:
     """Several state changes, in order, in two round trips under one evidence lock.
 
-    Each gets its evidence entry and, when its consignment is known, its timeline line. The
-    caller's own rows ride along: ``first`` holds statements that need no evidence sequence,
-    ``then`` adds statements that name the new entries (the caller's event rows). Must run
-    inside the caller's transaction; returns the entries and the second round trip's results.
+    Each gets its evidence entry and, when its consignment is known, its timeline line; a
+    change's notice is stored (message, receipt, deliveries) with its entry right after the
+    change's. The caller's own rows ride along: ``first`` holds statements that need no
+    evidence sequence, ``then`` adds statements that name the new entries (the caller's event
+    rows). Must run inside the caller's transaction; returns the changes' entries (the notices'
+    entries are not among them) and the second round trip's results.
+
+    A notice whose client reference is already taken fails the whole burst with
+    ``CLIENT_REFERENCE_REUSED``: its sequence number is taken by then, and a log cannot skip one.
     """
     first = first if first is not None else Batch()
     ucrs = sorted({change.ucr for change in changes if change.ucr})
     found_at = first.add(*_consignments_statement(ucrs)) if ucrs else None
     now = timezone.now()
-    items = [NewEvidence(change.kind, {"organisation": change.organisation.code, **change.fields},
-                         message_id=change.message_id, at=change.at or now) for change in changes]
+    items: list[NewEvidence] = []
+    owned: list[int] = []  # each change's position among the entries
+    notices: list[tuple[int, intake.PendingStore]] = []
+    for change in changes:
+        owned.append(len(items))
+        items.append(NewEvidence(change.kind, {"organisation": change.organisation.code, **change.fields},
+                                 message_id=change.message_id, at=change.at or now))
+        if change.notice is not None:
+            pending = intake.PendingStore(change.notice, first)
+            notices.append((len(items), pending))
+            items.append(pending.evidence)
 
-    def lines(entries: list[EvidenceEntry], first_results: Results, batch: Batch) -> None:
+    def lines(all_entries: list[EvidenceEntry], first_results: Results, batch: Batch) -> None:
+        entries[:] = [all_entries[i] for i in owned]
         consignments: dict[object, object] = dict(first_results[found_at]) if found_at is not None else {}
         batch.insert(TimelineEvent, [{
             "consignment": consignments[change.ucr], "at": entry.recorded_at, "kind": change.kind,
             "organisation": change.organisation.pk, "evidence_seq": entry.seq,
             "title_en": change.title_en[:300], "title_zh": change.title_zh[:300],
         } for change, entry in zip(changes, entries, strict=True) if change.ucr in consignments])
+        for index, pending in notices:
+            try:
+                pending.write(all_entries[index], first_results, batch)
+            except intake.AlreadySent as sent:
+                raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED, detail=(
+                    f"client reference {pending.prepared.envelope.client_reference} already used by message "
+                    f"{sent.message_id}")) from None
         if then is not None:
             then(entries, first_results, batch)
 
-    entries, _, second_results = append_evidence_many(items, first=first, then=lines)
+    entries: list[EvidenceEntry] = []
+    _, _, second_results = append_evidence_many(items, first=first, then=lines)
+    for _, pending in notices:
+        pending.finish(second_results)
     return entries, second_results
 
 
