@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("customs/", include("singlewindow.customs.urls")),
+    path("permits/", include("singlewindow.permits.urls")),
     path("", include("singlewindow.portal.urls")),
 ]

@@ -22,11 +22,12 @@ from singlewindow.customs.models.cases import CaseState as S
 from singlewindow.customs.models.selection import Channel
 from singlewindow.customs.notifications import refuse
 from singlewindow.datamodel.datasets import Declaration, ImportDeclaration
-from singlewindow.exchange.models import Delivery
+from singlewindow.exchange.models import Delivery, Message
 from singlewindow.exchange.selectors import document_of
 from singlewindow.registry.actors import Actor
 
 DECLARATION_TYPES = ("import_declaration.submit", "export_declaration.submit")
+PERMIT_DECISION = "permit_decision.notification"
 ORIGINAL, AMENDMENT, CANCELLATION = "9", "13", "1"
 
 # Faults the declarant must correct: the declaration is rejected with them. Any other fault is
@@ -56,6 +57,9 @@ SELECTOR: list[Selector] = [_default_selector]
 
 def handle_delivery(delivery: Delivery, actor: Actor) -> None:
     message = delivery.message
+    if message.message_type == PERMIT_DECISION:
+        _continue_waiting(delivery, actor)
+        return
     if message.message_type not in DECLARATION_TYPES:
         return
     declaration = document_of(message)
@@ -88,6 +92,21 @@ def handle_delivery(delivery: Delivery, actor: Actor) -> None:
     )
 
 
+def _continue_waiting(delivery: Delivery, actor: Actor) -> None:
+    """An agency decided on a permit for a consignment: the office's cases waiting at matching try again."""
+    consignment = delivery.message.consignment
+    if consignment is None:
+        return
+    waiting_cases = Case.objects.filter(office=delivery.recipient, ucr=consignment.ucr, state=S.VALIDATED)
+    for waiting in waiting_cases.order_by("pk"):
+        with services.CaseRun(services.lock_case(waiting)) as run:
+            if run.case.state != S.VALIDATED:
+                continue
+            declaration = document_of(Message.objects.get(pk=run.case.latest_message_id))
+            if isinstance(declaration, Declaration):
+                _process(run, declaration, actor, validated=True)
+
+
 def _amend(case: Case, declaration: Declaration, message_id: Any, actor: Actor) -> None:
     if case.state == S.DOCUMENTS_REQUESTED:
         documents = [{"type_code": d.type_code or "", "id": d.id or ""} for d in declaration.additional_document]
@@ -101,17 +120,21 @@ def _amend(case: Case, declaration: Declaration, message_id: Any, actor: Actor) 
         _process(run, declaration, actor, reviewed=inspected)
 
 
-def _process(run: services.CaseRun, declaration: Declaration, actor: Actor, *, reviewed: bool = False) -> None:
+def _process(run: services.CaseRun, declaration: Declaration, actor: Actor, *, reviewed: bool = False,
+             validated: bool = False) -> None:
     """Validate, match, assess and select; stop where an officer or missing data is needed.
+
+    ``validated``: the case waits at matching already validated (the permit it waited for came).
 
     The run's case is current and its row locked by this transaction (opened or locked just
     before): each transition updates it in place and prepares its notice, and the run writes
     every record and notice together when it ends.
     """
     case = run.case
-    services.transition(case, S.VALIDATED, actor=actor, note=(
-        "Schema, code lists and business rules checked at intake.", "資料格式、代碼及業務規則已於收單時檢核。"),
-        run=run)
+    if not validated:
+        services.transition(case, S.VALIDATED, actor=actor, note=(
+            "Schema, code lists and business rules checked at intake.", "資料格式、代碼及業務規則已於收單時檢核。"),
+            run=run)
     if not services.match(case, declaration, actor=actor, run=run):
         return
     assessed = _assess(run, declaration, actor)

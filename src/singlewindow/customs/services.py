@@ -261,7 +261,17 @@ def match(case: Case, declaration: Declaration, *, actor: Actor, run: CaseRun | 
     problems = [problem for matcher in MATCHERS for problem in matcher(case, declaration)]
     if problems:
         # Waiting for the manifest or a permit is normal: the case stays validated and the
-        # matchers are asked again when the missing data arrives.
+        # matchers are asked again when the missing data arrives. The event says why, so the
+        # officer and the declarant see what the case waits for.
+        change, event = _records_for(
+            case, case.state, case.state, actor=actor, message_id=None, at=timezone.now(), kind="waiting",
+            note=(("Waiting: " + "; ".join(en for en, _ in problems))[:2000],
+                  ("等待中：" + "；".join(zh or en for en, zh in problems))[:2000]),
+            data={"reasons": [{"en": en, "zh": zh or en} for en, zh in problems[:50]], "count": len(problems)})
+        if run is not None:
+            run.add({}, change, event)
+        else:
+            _write_events(case, [(change, event)])
         return False
     transition(case, S.MATCHED, actor=actor,
                note=("Matched." if MATCHERS else "No manifest or permit checks apply yet.",

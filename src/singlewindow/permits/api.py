@@ -8,16 +8,20 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.responses import Status
 
 from singlewindow.exchange import jws
 from singlewindow.exchange.canonical import canonical_json
+from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.identity import signing_identity
-from singlewindow.permits import ledger, selectors, services
+from singlewindow.permits import applications, ledger, selectors, services
 from singlewindow.permits.errors import PermitError, PermitErrorCode
 from singlewindow.permits.ledger import plain
-from singlewindow.permits.models import Permit, PermitStatus
+from singlewindow.permits.models import Application, Permit, PermitStatus
 from singlewindow.problems import ProblemOut
 from singlewindow.registry.auth import API_AUTH, actor_of
 
@@ -163,3 +167,80 @@ def set_status(request: HttpRequest, agency: str, number: str, body: StatusIn) -
     refreshed = selectors.permit_for(actor, agency, number)
     assert refreshed is not None
     return _permit_out(refreshed)
+
+
+# --------------------------------------------------------------------------- applications and decisions
+
+
+class DecisionOut(Schema):
+    receipt: dict[str, Any] = Field(description="The exchange's signed receipt for the decision message.")
+    application: str
+    status: str
+    permit: str | None
+
+
+class ApplicationOut(Schema):
+    reference: str
+    origin: str
+    regulation: str
+    status: str
+    submitted_at: datetime
+    due_at: datetime | None
+    decided_at: datetime | None
+    permit: str | None
+    declaration: str
+    reasons: list[dict[str, str]]
+
+
+class ClearanceOut(Schema):
+    agency: str
+    agency_name_en: str
+    agency_name_zh: str
+    status: str = Field(description="waiting, information_requested, rejected or cleared")
+    applications: list[ApplicationOut]
+
+
+def _application_out(application: Application) -> ApplicationOut:
+    return ApplicationOut(
+        reference=application.reference, origin=application.origin, regulation=application.regulation_code,
+        status=application.status, submitted_at=application.submitted_at, due_at=application.due_at,
+        decided_at=application.decided_at, permit=application.permit.number if application.permit else None,
+        declaration=application.declaration_ref,
+        reasons=[{k: str(v) for k, v in r.items()} for r in application.reasons if isinstance(r, dict)])
+
+
+@router.post("/decisions", response={200: DecisionOut, 201: DecisionOut, **ERRORS},
+             summary="Decide on a permit application (the agency's own system)")
+def decide(request: HttpRequest, regulation: str = "", type_code: str = "") -> Status[DecisionOut]:
+    """The body is the ``PermitDecision`` payload as it travels; headers as for ``POST /messages``
+    (``X-SW-Client-Reference``, and ``X-SW-Signature`` when the agency signs). The register
+    records the decision (and the permit it grants) and the exchange routes it to the applicant
+    and customs. ``regulation`` (and ``type_code``) only for an application the register never
+    saw. 201 with the receipt; 200 for a resend of the same bytes."""
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    try:
+        payload = b"" if declared > settings.SW_MAX_MESSAGE_BYTES else request.body
+    except RequestDataTooBig:
+        payload, declared = b"", settings.SW_MAX_MESSAGE_BYTES + 1
+    if declared > settings.SW_MAX_MESSAGE_BYTES:
+        raise ExchangeError(ExchangeErrorCode.TOO_LARGE,
+                            detail=f"body of {declared} bytes exceeds {settings.SW_MAX_MESSAGE_BYTES}")
+    sent = applications.send_decision(
+        payload=payload, client_reference=request.headers.get("X-SW-Client-Reference", ""),
+        signature=request.headers.get("X-SW-Signature", "")[:65536],
+        content_type=request.headers.get("Content-Type", ""), actor=actor_of(request),
+        regulation_code=regulation[:17], type_code=type_code[:3])
+    receipt = sent.result.message.receipt or {}
+    return Status(201 if sent.result.created else 200, DecisionOut(
+        receipt=receipt, application=sent.application.reference, status=sent.application.status,
+        permit=sent.permit.number if sent.permit else None))
+
+
+@router.get("/consignments/{ucr}/clearances", response={200: list[ClearanceOut], **ERRORS},
+            summary="Co-processing: one status per agency for a consignment")
+def clearances(request: HttpRequest, ucr: str) -> list[ClearanceOut]:
+    """For the applicant, the declarant, the agencies (their own applications) and customs."""
+    return [ClearanceOut(agency=row.agency.code, agency_name_en=row.agency.name_en,
+                         agency_name_zh=row.agency.name_zh or row.agency.name_en, status=row.status,
+                         applications=[_application_out(a) for a in row.applications])
+            for row in selectors.clearances_for(actor_of(request), ucr[:35])]

@@ -9,6 +9,10 @@ class PermitsConfig(AppConfig):
 
     def ready(self) -> None:
         from singlewindow.customs.services import register_matcher
+        from singlewindow.exchange.engines import register_engine
+        from singlewindow.permits import desk_engine, routing  # noqa: F401 - registers the route rules
+        from singlewindow.permits.applications import remind_overdue_applications
         from singlewindow.permits.matcher import match_permits
 
         register_matcher(match_permits)
+        register_engine(desk_engine.ENGINE, desk_engine.handle_delivery, sweep=remind_overdue_applications)

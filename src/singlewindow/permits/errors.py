@@ -47,6 +47,9 @@ class PermitErrorCode(StrEnum):
     BAD_DECISION = "permits.bad_decision"
     UNKNOWN_REGULATION = "permits.unknown_regulation"
     LINES_IN_USE = "permits.lines_in_use"
+    NOT_YOUR_APPLICATION = "permits.not_your_application"
+    UNKNOWN_APPLICATION = "permits.unknown_application"
+    APPLICATION_CLOSED = "permits.application_closed"
 
 
 STATUS = {
@@ -57,6 +60,9 @@ STATUS = {
     PermitErrorCode.BAD_DECISION: 422,
     PermitErrorCode.UNKNOWN_REGULATION: 422,
     PermitErrorCode.LINES_IN_USE: 409,
+    PermitErrorCode.NOT_YOUR_APPLICATION: 403,
+    PermitErrorCode.UNKNOWN_APPLICATION: 404,
+    PermitErrorCode.APPLICATION_CLOSED: 409,
 }
 MESSAGES = {
     PermitErrorCode.NOT_CUSTOMS_OFFICE: ("Only a customs office may do this.", "僅海關得執行此作業。"),
@@ -67,6 +73,11 @@ MESSAGES = {
     PermitErrorCode.UNKNOWN_REGULATION: ("No such regulation code for this agency.", "查無該機關之此輸出入規定代號。"),
     PermitErrorCode.LINES_IN_USE: ("Declarations already used what the new decision takes away.",
                                    "新核定內容減少之數量已有報單扣帳。"),
+    PermitErrorCode.NOT_YOUR_APPLICATION: ("The application was sent to another agency.", "此申請案非由貴機關受理。"),
+    PermitErrorCode.UNKNOWN_APPLICATION: ("No such application: name the regulation code to decide on it.",
+                                          "查無此申請案；請註明輸出入規定代號。"),
+    PermitErrorCode.APPLICATION_CLOSED: ("The application was rejected; the applicant must apply again.",
+                                         "此申請案已駁回，請申請人重新申請。"),
 }
 
 

@@ -190,3 +190,80 @@ class Exemption(models.Model):
             raise ValidationError(_("Give a maximum value, procedure codes, or both."))
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValidationError({"valid_to": _("The validity cannot end before it starts.")})
+
+
+class ApplicationStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    INFORMATION_REQUESTED = "information_requested", _("Information requested")
+    APPROVED = "approved", _("Approved")
+    PARTIALLY_APPROVED = "partially_approved", _("Partially approved")
+    REJECTED = "rejected", _("Rejected")
+
+
+OPEN_STATUSES = frozenset({ApplicationStatus.SUBMITTED, ApplicationStatus.INFORMATION_REQUESTED})
+
+
+class ApplicationOrigin(models.TextChoices):
+    DERIVED = "derived", _("Derived from a declaration")
+    DIRECT = "direct", _("Sent by the applicant")
+    EXTERNAL = "external", _("Known from the agency's decision")
+
+
+class Application(models.Model):
+    """A permit application as the register follows it: to which agency, for what, and where it stands.
+
+    The message itself is in the exchange (``message_id``); this row is what the desk's inbox,
+    the statutory time limit and the consolidated status per agency read. One row per agency and
+    application reference; a derived application's reference names the declaration and the
+    regulation, so it is derived once.
+    """
+
+    agency = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="permit_applications")
+    reference = models.CharField(max_length=35, help_text=_("The application's functional reference."))
+    origin = models.CharField(max_length=20, choices=ApplicationOrigin.choices)
+    regulation_code = models.CharField(max_length=17)
+    regulation = models.ForeignKey(RegulationCode, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="permit_applications")
+    type_code = models.CharField(max_length=3, blank=True)
+    applicant_business_id = models.CharField(max_length=17, db_index=True)
+    applicant_name = models.CharField(max_length=70, blank=True)
+    applicant = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+                                  related_name="+", help_text=_("The applicant, when registered."))
+    sender = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="+", help_text=_("Who sent it (the declarant for a derived one)."))
+    office = models.ForeignKey(Organisation, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                               help_text=_("The customs office of the declaration it was derived from."))
+    declaration_ref = models.CharField(max_length=70, blank=True, help_text=_("Customs' declaration number."))
+    declaration_reference = models.CharField(max_length=35, blank=True,
+                                             help_text=_("The declarant's own reference."))
+    ucr = models.CharField(max_length=35, blank=True, db_index=True)
+    goods = models.JSONField(default=list, help_text=_("The goods lines asked for."))
+    message_id = models.UUIDField(null=True, blank=True)
+    status = models.CharField(max_length=30, choices=ApplicationStatus.choices, default=ApplicationStatus.SUBMITTED)
+    submitted_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True, help_text=_("Statutory processing time ends."))
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decisions = models.PositiveIntegerField(default=0)
+    decision_reference = models.CharField(max_length=35, blank=True)
+    decision_message_id = models.UUIDField(null=True, blank=True)
+    permit = models.ForeignKey(Permit, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="applications")
+    reasons = models.JSONField(default=list, blank=True, help_text=_("The agency's reasons, in English and Chinese."))
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "reference"], name="permits_application_reference"),
+        ]
+        indexes = [models.Index(fields=["agency", "status", "due_at"], name="permits_application_inbox")]
+        verbose_name = _("permit application")
+        verbose_name_plural = _("permit applications")
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES

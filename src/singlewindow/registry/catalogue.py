@@ -157,11 +157,14 @@ SERVICES: tuple[CatalogueService, ...] = (
       (R.CARRIER,), (R.CUSTOMS_OFFICE, R.PORT_AUTHORITY), "Conveyance arrival/departure report", "船舶航機進出港報告",
       "The carrier reports a vessel's or aircraft's arrival and departure to customs and the port.",
       "運輸業者向海關及港務機關申報船舶、航空器進出港。"),
-    S("sw-permit-application", "tw-customs-admin", "permit_application.submit", CERT, P, days(3),
+    # Simple, not certificate-based: the Single Window derives applications from a signed
+    # declaration and the hosted permit desk sends decisions for agencies without a system,
+    # neither holding the sender's key; a signature sent along is still verified.
+    S("sw-permit-application", "tw-customs-admin", "permit_application.submit", SIMPLE, P, days(3),
       DECLARANTS, (R.PERMIT_AGENCY, OWNER), "Permit application (any agency)", "簽審申請（各機關）",
       "A permit application, keyed once or derived from a declaration, routed to the agency concerned.",
       "自報單衍生或單獨申請之簽審文件，由單一窗口轉送主管機關。"),
-    S("sw-permit-decision", "tw-customs-admin", "permit_decision.notification", CERT, N, hours(1),
+    S("sw-permit-decision", "tw-customs-admin", "permit_decision.notification", SIMPLE, N, hours(1),
       (R.PERMIT_AGENCY,), (*DECLARANTS, R.CUSTOMS_OFFICE), "Permit decision", "簽審核定通知",
       "The agency's approval, partial approval, rejection or request for information.",
       "主管機關核准、部分核准、駁回或通知補件之結果。"),
