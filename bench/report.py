@@ -220,7 +220,7 @@ def _lock_lines(profile: dict[str, Any]) -> list[str]:
     if not hold:
         return []
     return [
-        "The evidence-head row lock is held from the head update (`evidence.take_head`, the last "
+        "The evidence-head row lock is held from the head update (`evidence._take_heads`, the last "
         f"statement of intake's first round trip) to the end of COMMIT "
         f"for **{hold['p50']:.2f} ms** (median; p90 {hold['p90']:.2f} ms, p99 "
         f"{hold['p99']:.2f} ms) per submission with no contention. Appends are serialised on "

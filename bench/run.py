@@ -59,8 +59,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "SW_BENCH_POSTGRES_URL", os.environ.get("SW_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)),
         help="a role that may create databases (default: SW_BENCH_POSTGRES_URL)")
     parser.add_argument("--db-name", default="singlewindow_bench", help="dropped and re-created")
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=2, help="threads per gunicorn worker")
+    # One thread per process: intake's serialised section (evidence lock to commit) runs Python,
+    # and a second thread in the process could hold the GIL for a whole switch interval meanwhile.
+    parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes (2 x cores + 1)")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--concurrency", type=int, default=16,
                         help="connections of the closed-loop (max throughput) phases")
@@ -450,7 +452,7 @@ def statement_timer(times: dict[str, list[float]]) -> Iterator[None]:
 def evidence_lock_timer(holds: list[float]) -> Iterator[None]:
     """Record how long intake holds the evidence-head lock: from taking it to after COMMIT.
 
-    Wraps ``evidence.take_head`` for the duration, in this process only: the clock starts when
+    Wraps ``evidence._take_heads`` for the duration, in this process only: the clock starts when
     the batch that took the lock has answered (its last statement takes it) and stops in an
     ``on_commit`` hook.
     """
@@ -458,10 +460,10 @@ def evidence_lock_timer(holds: list[float]) -> Iterator[None]:
 
     from singlewindow.exchange import evidence
 
-    original = evidence.take_head
+    original = evidence._take_heads
 
-    def timed_take(batch: Any) -> Callable[[Any], tuple[int, str]]:
-        read = original(batch)
+    def timed_take(batch: Any, count: int) -> Callable[[Any], tuple[int, str]]:
+        read = original(batch, count)
 
         def timed_read(results: Any) -> tuple[int, str]:
             taken = time.perf_counter()
@@ -470,11 +472,11 @@ def evidence_lock_timer(holds: list[float]) -> Iterator[None]:
 
         return timed_read
 
-    evidence.take_head = timed_take
+    evidence._take_heads = timed_take
     try:
         yield
     finally:
-        evidence.take_head = original
+        evidence._take_heads = original
 
 
 def _where(filename: str) -> str:
