@@ -55,6 +55,18 @@ def register_matcher(matcher: Matcher) -> None:
         MATCHERS.append(matcher)
 
 
+Withdrawal = Callable[[Case, Actor], None]
+"""Undoes what another app gave a case that will never be released (permit write-offs)."""
+
+WITHDRAWALS: list[Withdrawal] = []
+"""Run in the transaction that rejects or cancels a case; filled in by the permit app."""
+
+
+def register_withdrawal(hook: Withdrawal) -> None:
+    if hook not in WITHDRAWALS:
+        WITHDRAWALS.append(hook)
+
+
 def case_number(case: Case) -> str:
     """Customs' number for the declaration: office, year, sequence."""
     return f"{case.office.office_code or 'TW'}{case.received_at:%y}{case.pk:08d}"
@@ -164,6 +176,9 @@ def _apply(case: Case, to: str, *, actor: Actor, note: tuple[str, str], data: di
     }
     for name, value in changed.items():
         setattr(case, name, value)
+    if to in (S.REJECTED, S.CANCELLED):
+        for hook in WITHDRAWALS:
+            hook(case, actor)
     change, event = _records_for(case, previous, to, actor=actor, note=note, data=data or {},
                                  message_id=message_id, at=now)
     run.add(changed, change, event, notify=actor if to in lifecycle.NOTICES else None)

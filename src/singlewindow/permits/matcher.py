@@ -24,7 +24,7 @@ from singlewindow.datamodel.datasets.declaration import GovernmentAgencyGoodsIte
 from singlewindow.permits import selectors
 from singlewindow.permits.derivation import NotDerived, Uncovered, derive_application
 from singlewindow.permits.errors import PermitError
-from singlewindow.permits.ledger import verify_and_write_off
+from singlewindow.permits.ledger import restore, verify_and_write_off
 from singlewindow.permits.models import Application, ApplicationStatus
 from singlewindow.permits.requirements import ItemRequirements, Need, requirements_for
 from singlewindow.registry.actors import Actor
@@ -171,3 +171,8 @@ def waiting_for(application: Application, need: Need) -> Problem:
     number = application.permit.number if application.permit is not None else "-"
     return (f"{need.regulation}: permit {number}, granted by {agency_en} on application {ref}, does not cover "
             "every item.", f"{need.regulation}：{agency_zh}依申請 {ref} 核發之許可證 {number} 未涵蓋全部貨品。")
+
+
+def restore_withdrawn(case: Case, actor: Actor) -> None:
+    """A rejected or cancelled declaration gives back every quantity it wrote off (idempotent)."""
+    restore(case_number(case), actor=actor, ucr=case.ucr or None)

@@ -99,3 +99,23 @@ def test_goods_needing_no_permit_pass(client: Any, g2g: G2G) -> None:
     declaration["goodsShipment"]["governmentAgencyGoodsItem"][0]["commodity"]["classification"][0]["id"] = "94036000"
     message = submit(client, g2g.world["trader_a"], declaration, "M-7")
     assert Case.objects.get(message_id=message.id).state == "awaiting_payment"
+
+
+def test_cancelling_or_rejecting_a_declaration_gives_its_quantity_back(client: Any, g2g: G2G,
+                                                                       permit: Permit) -> None:
+    from singlewindow.customs import services as customs_services
+    from singlewindow.registry.actors import Actor
+
+    cancelled = declare(client, g2g, "W-1")
+    assert balance(permit) == 15
+    withdrawal = document("W-1")
+    withdrawal["functionCode"] = "1"
+    submit(client, g2g.world["trader_a"], withdrawal, "W-1-cancel")
+    cancelled.refresh_from_db()
+    assert cancelled.state == "cancelled" and balance(permit) == 25
+    assert WriteOff.objects.get(declaration_ref=case_number(cancelled)).state == "restored"
+    rejected = declare(client, g2g, "W-2")
+    assert balance(permit) == 15
+    officer = Actor(organisation=rejected.office, membership_role="officer")
+    customs_services.reject(rejected, actor=officer, reasons=[("Goods not as declared", "貨證不符")])
+    assert balance(permit) == 25
