@@ -8,7 +8,7 @@ large-message check), encodes it in every registered format and hands the bytes 
 processes pinned to one CPU:
 
 * ``throughput``: for each format, our full intake pipeline (``codec.decode`` then
-  ``validate_document`` with the real code lists) and the format's bare baseline (``json.loads``;
+  ``validate_decoded`` with the real code lists) and the format's bare baseline (``json.loads``;
   lxml parse + XSD validation against the WCO DEC schemas; pydifact's ``Interchange.from_str``)
   run in alternating slices, so both see the same machine;
 * ``large``: one fresh interpreter per format decodes and validates the 999-item declaration, for
@@ -209,13 +209,13 @@ def code_lists() -> InMemoryCodeLists:
 def pipeline(format_name: str, lists: InMemoryCodeLists) -> Work:
     """What intake does with a payload: decode, then validate with code lists and rules."""
     from singlewindow.datamodel.codecs import codec_named
-    from singlewindow.datamodel.validation import validate_document
+    from singlewindow.datamodel.validation import validate_decoded
 
     codec = codec_named(format_name)
     assert codec is not None
 
     def run(payload: bytes) -> object:
-        return validate_document(DATASET, codec.decode(payload, DATASET).document, lists)
+        return validate_decoded(DATASET, codec.decode(payload, DATASET), lists)
 
     return run
 

@@ -13,7 +13,7 @@ from singlewindow.datamodel.codecs import Codec, carries, codec_named
 from singlewindow.datamodel.codelists import CodeLists
 from singlewindow.datamodel.datasets import DATA_SETS, DataSet
 from singlewindow.datamodel.issues import Issue, MessageInvalid
-from singlewindow.datamodel.validation import validate_document
+from singlewindow.datamodel.validation import validate_decoded
 
 _XML_TYPE_CODE = re.compile(rb"<(?:\w+:)?TypeCode>\s*(EX|IM|CO)", re.IGNORECASE)
 _JSON_TYPE_CODE = re.compile(rb'"typeCode"\s*:\s*"(EX|IM|CO)', re.IGNORECASE)
@@ -88,7 +88,7 @@ def check(payload: bytes, *, fmt: str | None = None, dataset: str | None = None,
     except MessageInvalid as invalid:
         return Checked(fmt, dataset, None, invalid.issues)
     try:
-        model = validate_document(dataset, decoded.document, code_lists)
+        model = validate_decoded(dataset, decoded, code_lists)
     except MessageInvalid as invalid:
         return Checked(fmt, dataset, None, decoded.relocate(invalid.issues))
     return Checked(fmt, dataset, model, [])

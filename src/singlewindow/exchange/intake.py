@@ -24,7 +24,7 @@ from singlewindow.codelists.selectors import code_lists
 from singlewindow.datamodel.codecs import Codec, carries, codec_for_content_type
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, Document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
-from singlewindow.datamodel.validation import validate_document
+from singlewindow.datamodel.validation import validate_decoded
 from singlewindow.exchange import dispatch, jws, routing
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
@@ -193,7 +193,7 @@ def decode_and_validate(codec: Codec, dataset: str, payload: bytes) -> Document:
     decoded = None
     try:
         decoded = codec.decode(payload, dataset)
-        return validate_document(dataset, decoded.document, code_lists())  # type: ignore[return-value]
+        return validate_decoded(dataset, decoded, code_lists())  # type: ignore[return-value]
     except MessageInvalid as invalid:
         issues = decoded.relocate(invalid.issues) if decoded is not None else invalid.issues
         raise ExchangeError(ExchangeErrorCode.INVALID, issues) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from singlewindow.datamodel.codecs import Decoded
@@ -27,25 +28,34 @@ class _DuplicateKey(ValueError):
     pass
 
 
-# Bytes that matter for nesting: brackets, and the quotes and escapes that say whether a bracket is text.
-_STRUCTURE = bytes(b if b in b'{}[]"\\' else ord(".") for b in range(256))
+# Bytes that matter for structure: brackets, colons, and the quotes and escapes that say whether
+# one of them is text.
+_STRUCTURE = bytes(b if b in b'{}[]:"\\' else ord(".") for b in range(256))
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'{}[]:"\\')
 
 
-def _too_deep_text(payload: bytes, limit: int = MAX_DEPTH) -> bool:
-    """Whether the JSON text (already parsed, so well formed) nests deeper than ``limit``.
+def _outside_strings(payload: bytes) -> bytes:
+    """The brackets and colons of well-formed JSON text that stand outside strings, in order.
 
-    Read from the bytes at C speed instead of walking the parsed tree in Python: escaped
-    backslashes and quotes are dropped, then string contents, leaving only the brackets outside
-    strings; each round removes the innermost empty pairs, so the number of rounds is the depth.
-    UTF-8 continuation bytes are never ASCII, so working on bytes is exact.
+    Read from the bytes at C speed instead of walking a parsed tree in Python: escaped
+    backslashes and quotes are dropped, then string contents. UTF-8 continuation bytes are never
+    ASCII, so working on bytes is exact.
     """
-    reduced = payload.translate(_STRUCTURE)
-    if b"\\" in reduced:
-        reduced = reduced.replace(b"\\\\", b"").replace(b'\\"', b"")
-    # Quotes now alternate open/close; dropping adjacent pairs keeps every bracket on its side.
-    brackets = reduced.translate(None, b".\\").replace(b'""', b"")
-    if b'"' in brackets:
-        brackets = b"".join(brackets.split(b'"')[::2])
+    if b"\\" in payload:
+        # string contents become dots first, so that an escape cannot pair with a quote after it
+        reduced = payload.translate(_STRUCTURE).replace(b"\\\\", b"").replace(b'\\"', b"")
+        kept = reduced.translate(None, b".\\")
+    else:
+        kept = payload.translate(None, _NOT_STRUCTURE)
+    # Quotes now alternate open/close; dropping adjacent pairs keeps everything else on its side.
+    kept = kept.replace(b'""', b"")
+    if b'"' in kept:
+        kept = b"".join(kept.split(b'"')[::2])
+    return kept
+
+
+def _deeper_than(brackets: bytes, limit: int) -> bool:
+    """Whether balanced ``brackets`` nest deeper than ``limit``: each round removes the innermost pairs."""
     rounds = 0
     while brackets:
         if rounds == limit:
@@ -56,13 +66,44 @@ def _too_deep_text(payload: bytes, limit: int = MAX_DEPTH) -> bool:
     return False
 
 
+def _too_deep_text(payload: bytes, limit: int = MAX_DEPTH) -> bool:
+    """Whether the JSON text (already parsed, so well formed) nests deeper than ``limit``."""
+    return _deeper_than(_outside_strings(payload).translate(None, b":"), limit)
+
+
+@dataclass(frozen=True)
+class JsonText:
+    """The submitted JSON text, for the schema layer to validate directly (see ``codecs.Source``).
+
+    The validator reading it keeps the last of a key given twice, where the parse refuses it. A JSON
+    text has one colon outside strings per object member, and a validated document one set field per
+    member (unknown members are refused), so the two counts differ exactly when a key is repeated --
+    or, harmlessly, when a field is given under both its JSON and its Python name. Any difference
+    runs the full parse, which refuses what it refuses. Nesting needs no check here: a validated
+    document nests no deeper than its data set's classes, which stay within ``MAX_DEPTH`` (a test
+    holds every data set to it); deeper text fails validation and meets the parse.
+    """
+
+    codec: JsonCodec
+    payload: bytes
+
+    @property
+    def text(self) -> bytes:
+        return self.payload
+
+    def check(self, members: int) -> None:
+        if _outside_strings(self.payload).count(b":") != members:
+            self.codec.parse(self.payload)  # raises the duplicate key, or finds a field given under both names
+
+
 class JsonCodec:
     name = "json"
     content_types: tuple[str, ...] = ("application/json",)
     datasets: frozenset[str] | None = None
 
     def decode(self, payload: bytes, dataset: str = "") -> Decoded:
-        return Decoded(self.parse(payload))
+        """The document, parsed when first read; validation reads the text directly instead."""
+        return Decoded(parse=lambda: self.parse(payload), source=JsonText(self, payload))
 
     def parse(self, payload: bytes) -> dict[str, Any]:
         """The JSON object in ``payload``, or ``MessageInvalid`` saying what is wrong with it."""
@@ -86,6 +127,11 @@ class JsonCodec:
             raise MessageInvalid(
                 [Issue("syntax.json", "", f"Malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}.",
                        f"JSON 格式錯誤：第 {exc.lineno} 行第 {exc.colno} 欄（{exc.msg}）。")]
+            ) from None
+        except ValueError:  # an integer too long to convert (Python's guard against quadratic parsing)
+            raise MessageInvalid(
+                [Issue("syntax.json", "", "Malformed JSON: a number has too many digits.",
+                       "JSON 格式錯誤：數值位數過多。")]
             ) from None
         if not isinstance(document, dict):
             raise MessageInvalid(

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from singlewindow.datamodel.datasets.base import (
+    POSITIVE_RATE_VALUE,
+    RATE_VALUE,
     Amount,
     Code1,
     Code2,
@@ -80,7 +82,7 @@ class DutyTaxFee(DataSet):
     deduct_amount: Amount | None = None
     duty_regime_code: Code3 | None = None
     specific_tax_base_quantity: Quantity | None = None
-    tax_rate_numeric: Annotated[Decimal, Field(ge=0, max_digits=16)] | None = None
+    tax_rate_numeric: Annotated[Decimal, Field(ge=0, max_digits=16), RATE_VALUE] | None = None
     type_code: Code3 | None = None
     quota_order_id: Id17 | None = None
     payment: Payment | None = None
@@ -299,7 +301,7 @@ class DeclarationConsignment(DataSet):
 class CurrencyExchange(DataSet):
     wco_name = "CurrencyExchange"
     currency_type_code: CurrencyCode | None = None
-    rate_numeric: Annotated[Decimal, Field(gt=0, max_digits=16)] | None = None
+    rate_numeric: Annotated[Decimal, Field(gt=0, max_digits=16), POSITIVE_RATE_VALUE] | None = None
 
 
 class GuaranteeOffice(DataSet):

@@ -1,4 +1,8 @@
-"""The JSON codec's hostile-input guards: nesting depth read from the bytes, duplicate keys refused."""
+"""The JSON codec's hostile-input guards: nesting depth and members read from the bytes, duplicate keys refused.
+
+Decoding JSON defers the parse: the document is parsed when first read, and syntax faults are raised
+there (validation reads the text directly, see ``test_json_from_text``).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from singlewindow.datamodel.codecs.json_codec import MAX_DEPTH, JsonCodec, _too_deep_text
+from singlewindow.datamodel.codecs.json_codec import MAX_DEPTH, JsonCodec, _outside_strings, _too_deep_text
 from singlewindow.datamodel.issues import MessageInvalid
 
 JSON = JsonCodec()
+
+
+def read(payload: bytes) -> dict[str, Any]:
+    """The decoded document, parsed on reading: where syntax faults are raised."""
+    return JSON.decode(payload).document
 
 
 def _depth(value: Any) -> int:
@@ -40,6 +49,23 @@ def test_depth_read_from_the_bytes_agrees_with_the_parsed_tree(value: Any, limit
     assert _too_deep_text(payload, limit) == (_depth(value) > limit)
 
 
+def _members(value: Any) -> int:
+    """How many object members the parsed tree holds (what the byte count must agree with)."""
+    if isinstance(value, dict):
+        return len(value) + sum(_members(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_members(v) for v in value)
+    return 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(VALUES, st.booleans(), st.sampled_from([(",", ":"), (", ", ": "), (",\n ", " :\t")]))
+def test_members_read_from_the_bytes_agree_with_the_parsed_tree(value: Any, ascii_only: bool,
+                                                                 separators: tuple[str, str]) -> None:
+    payload = json.dumps(value, ensure_ascii=ascii_only, separators=separators).encode()
+    assert _outside_strings(payload).count(b":") == _members(value)
+
+
 def _nested(depth: int, text: str = "x") -> bytes:
     return (b'{"a":' * (depth - 1)) + json.dumps({"k": text}).encode() + b"}" * (depth - 1)
 
@@ -48,7 +74,7 @@ def _nested(depth: int, text: str = "x") -> bytes:
 def test_exactly_the_limit_is_accepted_and_one_more_is_not(text: str) -> None:
     assert JSON.decode(_nested(MAX_DEPTH, text)).document["a"]
     with pytest.raises(MessageInvalid) as raised:
-        JSON.decode(_nested(MAX_DEPTH + 1, text))
+        read(_nested(MAX_DEPTH + 1, text))
     assert [issue.code for issue in raised.value.issues] == ["syntax.too_deep"]
 
 
@@ -59,13 +85,27 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
 
 def test_hostile_depth_far_beyond_the_parser_is_refused_as_too_deep() -> None:
     with pytest.raises(MessageInvalid) as raised:
-        JSON.decode(b"[" * 100_000 + b"]" * 100_000)
+        read(b"[" * 100_000 + b"]" * 100_000)
     assert [issue.code for issue in raised.value.issues] == ["syntax.too_deep"]
 
 
 def test_a_duplicate_key_is_named_in_both_languages() -> None:
     with pytest.raises(MessageInvalid) as raised:
-        JSON.decode(b'{"a": {"b": 1, "c": 2, "b": 3}}')
+        read(b'{"a": {"b": 1, "c": 2, "b": 3}}')
     [issue] = raised.value.issues
     assert issue.code == "syntax.duplicate_key"
     assert "'b'" in issue.en and "'b'" in issue.zh
+
+
+def test_a_number_too_long_to_convert_is_a_syntax_fault_not_a_crash() -> None:
+    with pytest.raises(MessageInvalid) as raised:
+        read(b'{"goodsItemQuantity": ' + b"9" * 5000 + b"}")
+    [issue] = raised.value.issues
+    assert issue.code == "syntax.json" and "digits" in issue.en and issue.zh
+
+
+def test_decoding_defers_the_parse_until_the_document_is_read() -> None:
+    decoded = JSON.decode(b'{"a": 1, "a": 2}')  # nothing is parsed yet
+    assert decoded.source is not None and decoded.source.text == b'{"a": 1, "a": 2}'
+    with pytest.raises(MessageInvalid):
+        _ = decoded.document

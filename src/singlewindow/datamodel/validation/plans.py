@@ -1,4 +1,4 @@
-"""One quick pass over a validated data set: the distinct codes to look up and the priced currencies.
+"""One quick pass over a validated data set: the distinct codes to look up, the priced currencies, the size.
 
 Most documents are valid, and a valid document's pointers are never shown. So the code-list layer
 and the one-currency rule first ask only *whether* something is wrong: this pass visits each nested
@@ -66,8 +66,9 @@ def plan_of(model: type[DataSet]) -> Plan:
     )
 
 
-Visitor = Callable[[DataSet, int, set[tuple[str | None, str]]], None]
-"""Visits one node: adds ``(list, code)`` pairs and ``(None, currency)`` of priced amounts to the set."""
+Visitor = Callable[[DataSet, int, set[tuple[str | None, str]]], int]
+"""Visits one node: adds ``(list, code)`` pairs and ``(None, currency)`` of priced amounts to the set, and
+answers how many elements the node and those below it were given."""
 
 
 @dataclass(slots=True)
@@ -76,6 +77,8 @@ class Scan:
 
     codes: set[tuple[str, str]]
     currencies: set[str]
+    members: int
+    """How many elements were given, over every nested class (a JSON object member each)."""
 
     def codes_known(self, code_lists: CodeLists) -> bool:
         """Whether every code is in its list; one lookup per distinct code."""
@@ -86,7 +89,7 @@ def scan(document: DataSet, national: bool) -> Scan:
     """Every coded value (as ``codes._coded_values`` reads it) and every non-exempt amount's currency."""
     found: set[tuple[str | None, str]] = set()
     visitors = _NATIONAL if national else _INTERNATIONAL
-    visitors[type(document)](document, 0, found)
+    members = visitors[type(document)](document, 0, found)
     codes: set[tuple[str, str]] = set()
     currencies: set[str] = set()
     for list_name, code in found:
@@ -94,7 +97,7 @@ def scan(document: DataSet, national: bool) -> Scan:
             currencies.add(code)
         else:
             codes.add((list_name, code))
-    return Scan(codes, currencies)
+    return Scan(codes, currencies, members)
 
 
 class _Visitors(dict[type[DataSet], Visitor]):
@@ -121,7 +124,8 @@ class _Visitors(dict[type[DataSet], Visitor]):
 def _compile(model: type[DataSet], visitors: _Visitors) -> Visitor:
     plan = plan_of(model)
     names: dict[str, object] = {"visitors": visitors, "hs_subheading": _hs_subheading}
-    lines = ["def visit(node, exempt, found):", " d = node.__dict__", " add = found.add"]
+    lines = ["def visit(node, exempt, found):", " d = node.__dict__", " add = found.add",
+             " n = len(node.__pydantic_fields_set__)"]
     lines += _own(plan, "node", "d", "exempt != 1", visitors.national, " ")
     for index, (name, exempting) in enumerate(plan.singles):
         state = "1 if exempt else 2" if exempting else "1 if exempt else 0"
@@ -133,6 +137,7 @@ def _compile(model: type[DataSet], visitors: _Visitors) -> Visitor:
         lines += _child(model, name, index, state, "False" if exempting else "exempt == 0", names,
                         visitors.national, "  ")
     namespace: dict[str, Any] = {}
+    lines.append(" return n")
     exec(compile("\n".join(lines), f"<visitor {model.__name__}>", "exec"), names, namespace)  # noqa: S102 - our own source
     visitor: Visitor = namespace["visit"]
     return visitor
@@ -142,15 +147,14 @@ def _child(model: type[DataSet], name: str, index: int, state: str, counts: str,
            national: bool, indent: str) -> list[str]:
     """Visit child ``c``: inline when it is of its field's class and that class nests nothing."""
     declared = next(f.model for f in shape_of(model) if f.name == name)
-    call = [f"{indent}visitors[c.__class__](c, {state}, found)"]
+    call = [f"{indent}n += visitors[c.__class__](c, {state}, found)"]
     if declared is None or plan_of(declared).singles or plan_of(declared).repeats:
         return call
     names[f"M{index}"] = declared
     inline = _own(plan_of(declared), "c", "e", counts, national, indent + " ")
-    if not inline:
-        return [f"{indent}if c.__class__ is not M{index}:", *(" " + line for line in call)]
-    return [f"{indent}if c.__class__ is M{index}:", f"{indent} e = c.__dict__", *inline, f"{indent}else:",
-            *(" " + line for line in call)]
+    values = [f"{indent} e = c.__dict__"] if inline else []
+    return [f"{indent}if c.__class__ is M{index}:", *values, f"{indent} n += len(c.__pydantic_fields_set__)",
+            *inline, f"{indent}else:", *(" " + line for line in call)]
 
 
 def _own(plan: Plan, node: str, values: str, counts: str, national: bool, indent: str) -> list[str]:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from singlewindow.datamodel.datasets import DATA_SETS, DataSet
 from singlewindow.datamodel.issues import Issue, json_pointer
 from singlewindow.datamodel.validation.catalogue import CATALOGUE, issue
+
+if TYPE_CHECKING:
+    from singlewindow.datamodel.codecs import Decoded
 
 MAX_ISSUES = 100
 _DETAIL_KEYS = ("max_length", "min_length", "ge", "le", "expected", "max_digits", "decimal_places")
@@ -24,7 +27,34 @@ def validate_schema(dataset: str, document: dict[str, Any]) -> tuple[DataSet | N
     try:
         return DATA_SETS[dataset].model_validate(document), []
     except ValidationError as exc:
-        return None, _deduplicated(_issue(error) for error in exc.errors(include_url=False)[:MAX_ISSUES])
+        return None, _issues(exc.errors(include_url=False))
+
+
+def validate_decoded_schema(dataset: str, decoded: Decoded) -> tuple[DataSet | None, list[Issue]]:
+    """As ``validate_schema`` on the decoded document, but straight from the submitted text when the codec
+    offers it: pydantic reading JSON text builds the data set for far less than the parse and the dict cost.
+
+    The caller still owes ``decoded.source.check`` on a valid result (duplicate keys). Faults come as the
+    parsed document gives them: syntax first (reading the document raises them), then the schema's, whose
+    locations pydantic reports alike from text and from a dict, so one mapping serves both.
+    """
+    source = decoded.source
+    if source is None:
+        return validate_schema(dataset, decoded.document)
+    try:
+        return DATA_SETS[dataset].model_validate_json(source.text), []
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        document = decoded.document  # raises the syntax faults, which come before any schema fault
+        if any(error["type"] == "json_invalid" for error in errors):
+            # the text's parser is stricter than the codec's in places (an escaped lone surrogate): the codec's
+            # parse decides what is JSON, so the parsed document is validated instead
+            return validate_schema(dataset, document)
+        return None, _issues(errors)
+
+
+def _issues(errors: list[Any]) -> list[Issue]:
+    return _deduplicated(_issue(error) for error in errors[:MAX_ISSUES])
 
 
 def _issue(error: Any) -> Issue:

@@ -1,13 +1,18 @@
-"""Intake in every format: a WCO DEC XML declaration is accepted, routed and answered like JSON."""
+"""Intake in every format: a WCO DEC XML declaration is accepted, routed and answered like JSON.
+
+JSON is validated straight from the payload text; what the JSON parse refuses is still refused.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from singlewindow import testing
+from singlewindow.datamodel.codecs import codec_named
 from singlewindow.datamodel.codecs.wco_dec import WcoDecXmlCodec
 from singlewindow.datamodel.validation import validate_document
 from singlewindow.exchange.engines import process_engine_delivery
+from singlewindow.exchange.intake import decode_and_validate
 from singlewindow.exchange.models import Delivery, Message
 from singlewindow.exchange.selectors import document_of
 
@@ -58,6 +63,35 @@ def test_code_list_faults_in_xml_point_at_the_element(client, world) -> None:
     [error] = response.json()["errors"]
     assert error["code"] == "codelist.unknown_code"
     assert error["pointer"] == "/MetaData/Declaration/GoodsShipment/GovernmentAgencyGoodsItem/Origin/CountryCode"
+
+
+def post_json(client, party, payload: bytes, **kwargs):
+    return client.post(URL, data=payload, **testing.submit_headers(party, payload, **kwargs))
+
+
+def test_json_figures_intake_checked_are_the_figures_read_back_from_the_stored_message(client, world) -> None:
+    # given figures written as JSON numbers, one with a trailing ".0"
+    text = testing.encode(testing.declaration(reference="NUM-1")).decode()
+    payload = text.replace('"value": "1200.00"', '"value": 1200.0', 1).encode()
+    assert b'"value": 1200.0' in payload
+    # when intake validates the payload and stores it
+    at_intake = decode_and_validate(codec_named("json"), "import_declaration", payload)
+    response = post_json(client, world["trader_a"], payload)
+    assert response.status_code == 201, response.content
+    # then the figure is the same Decimal, to the exponent, as when the stored message is read again
+    stored = document_of(Message.objects.get(pk=response.json()["receipt"]["message_id"]))
+    assert str(at_intake.invoice_amount.value) == str(stored.invoice_amount.value) == "1200.0"  # type: ignore[attr-defined]
+
+
+def test_a_json_key_given_twice_is_refused_even_when_both_values_are_valid(client, world) -> None:
+    payload = testing.encode(testing.declaration(reference="DUP-1"))[:-1] + b', "functionalReferenceId": "DUP-2"}'
+    messages = Message.objects.count()
+    response = post_json(client, world["trader_a"], payload)
+    assert response.status_code == 422
+    [error] = response.json()["errors"]
+    assert error["code"] == "syntax.duplicate_key" and "functionalReferenceId" in error["message"]["en"]
+    assert error["message"]["zh-Hant"]
+    assert Message.objects.count() == messages
 
 
 def test_hostile_xml_is_refused_before_anything_is_stored(client, world) -> None:
