@@ -42,4 +42,7 @@ ensure_floor_table()
 
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 
+from singlewindow.runtime import settle  # noqa: E402
+
 application = WSGIHandler()
+settle()  # as singlewindow.wsgi does: warm caches, then freeze the heap

@@ -360,6 +360,9 @@ def child_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     """Alternate slices of our pipeline and the baseline until each has run ``duration`` s."""
     pinned = pin(spec["cpu"])
     lists = code_lists()
+    from singlewindow.runtime import freeze_heap
+
+    freeze_heap()  # as a server process does once warm (singlewindow.runtime.settle)
     schemas = Path(spec["schemas"]) if spec["schemas"] else None
     duration, slice_s = float(spec["duration"]), float(spec["slice"])
     rounds = max(1, math.ceil(duration / slice_s))

@@ -186,7 +186,9 @@ def cmd_serve(options: argparse.Namespace, migrated: bool = False) -> int:
 def cmd_worker(options: argparse.Namespace) -> int:
     _setup_django()
     from singlewindow.exchange.worker import run_worker
+    from singlewindow.runtime import settle
 
+    settle()
     run_worker(interval=options.interval, sweep_every=options.sweep_every)
     return 0
 
