@@ -81,6 +81,21 @@ def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, An
     return sql, [*params, primary.get_db_prep_save(pk, connection)]
 
 
+def next_id_statement(model: type[models.Model]) -> tuple[str, list[Any]] | None:
+    """A SELECT that reserves the model's next primary key, for a row whose id must be known before
+    it can be written (a row an evidence entry names, inserted once the entry exists).
+
+    PostgreSQL draws it from the column's sequence, so it rides along with other statements in one
+    round trip and never repeats; None on databases without sequences (SQLite: insert the row first).
+    """
+    if connection.vendor != "postgresql":
+        return None
+    primary = model._meta.pk
+    assert primary is not None
+    return ("SELECT nextval(pg_get_serial_sequence(%s, %s))",
+            [connection.ops.quote_name(model._meta.db_table), str(primary.column)])
+
+
 def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
                 ignore_conflicts: bool = False, returning: str | None = None) -> list[Any]:
     """Insert rows now; the ``returning`` column of each inserted row."""

@@ -1,13 +1,20 @@
 """The permit quantity ledger: verify a declaration item against a permit and write it off, or
 restore a cancelled declaration's write-offs.
 
-Concurrency: the chosen permit line's row is locked (``SELECT … FOR UPDATE``) before its
-balance is read, and the new balance is computed in ``Decimal`` and written in the same
-transaction, so two declarations racing for the last balance are served one after the other:
-exactly one wins. The write-off row's unique key (permit, office, declaration, item) makes a
-retried request find the first answer instead of writing off twice, even when the two arrive
-at once. Every write-off, restore and refusal is an evidence entry written in the same
-transaction; the evidence lock is taken last, so it is held for as short a time as possible.
+Concurrency: the first round trip locks every line of the permit (``SELECT … FOR UPDATE``, in
+primary-key order like every other lock on lines) and reads their balances, then reads this
+item's earlier write-off in a statement of its own, so with a fresh snapshot taken after the
+locks. Any other write-off of the permit holds one of those locks until it commits, so what this
+transaction reads is final: two declarations racing for the last balance are served one after
+the other and exactly one wins, and a retry that arrives while the first request is still
+running waits and then finds the first answer. The write-off row's unique key (permit, office,
+declaration, item) is the last line of defence. Every write-off, restore and refusal is an
+evidence entry written in the same transaction; the evidence lock is taken last, so it is held
+for as short a time as possible.
+
+Round trips of a write-off on PostgreSQL: BEGIN; the locked lines, the earlier write-off and a
+reserved write-off id; the new balance and the write-off row with, last, the evidence head; the
+evidence entry with the row's answer, which cites it; COMMIT.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from django.utils import timezone
 from singlewindow.datamodel.codelists import normalise_hs
 from singlewindow.exchange.evidence import Results
 from singlewindow.exchange.models import EvidenceEntry
-from singlewindow.exchange.rows import Batch, insert_statement, update_statement
+from singlewindow.exchange.rows import Batch, insert_rows, next_id_statement, update_statement
 from singlewindow.exchange.services import StateChange, record_state_changes
 from singlewindow.permits.errors import REFUSALS, PermitError, PermitErrorCode, Refusal
 from singlewindow.permits.models import (
@@ -154,7 +161,8 @@ def verify_and_write_off(*, permit_number: str, agency: str, holder: str, hs_cod
     office = customs_office_of(actor)
     request = _request(permit_number=permit_number, agency=agency, holder=holder, hs_code=hs_code,
                        quantity=quantity, unit=unit, declaration_ref=declaration_ref, item_seq=item_seq, on=on)
-    lines, earlier = _load(request, office)
+    loaded = _load(request, office)
+    lines, earlier = loaded.lines, loaded.earlier
     if not lines:
         return _refuse(request, office, actor, Refusal.UNKNOWN_PERMIT, None, ucr, message_id)
     permit = lines[0].permit
@@ -170,15 +178,8 @@ def verify_and_write_off(*, permit_number: str, agency: str, holder: str, hs_cod
     if refusal is not None:
         return _refuse(request, office, actor, refusal, permit, ucr, message_id)
     for line in lines:
-        taken = _take(line, request, office, actor, ucr, message_id)
-        if taken is not None:
-            return taken
-    # The same item sent twice at once: the first may have taken the last of the balance while
-    # this one waited for the line's lock. Then this is a retry, and gets the first answer.
-    earlier = WriteOff.objects.filter(permit=permit, office=office, declaration_ref=request.declaration_ref,
-                                      item_sequence=request.item_sequence).select_related("permit__agency").first()
-    if earlier is not None:
-        return _answer_again(earlier, request, office, actor, ucr, message_id)
+        if line.balance >= request.quantity:
+            return _write_off(line, request, office, actor, ucr, message_id, loaded.reserved_id)
     return _refuse(request, office, actor, Refusal.OVER_QUANTITY, permit, ucr, message_id,
                    detail={"balance": plain(max(line.balance for line in lines))})
 
@@ -188,82 +189,115 @@ _PERMIT = ("id", "agency", "number", "holder_business_id", "status", "valid_from
 _AGENCY = ("id", "code", "name_en", "name_zh")
 _WRITE_OFF = ("id", "permit", "line", "office", "declaration_ref", "item_sequence", "quantity", "unit", "state",
               "result")
-_READS: dict[str, tuple[str, str, list[tuple[type[models.Model], tuple[str, ...], list[Any]]]]] = {}
 
 
-def _reads() -> tuple[str, str, list[tuple[type[models.Model], tuple[str, ...], list[Any]]]]:
-    """The two reads of a verification as SQL built once per database vendor, with each column's converters.
+@dataclass(frozen=True)
+class _Part:
+    """One model's columns in a read, in the model's field order as ``Model.from_db`` expects
+    them: their attribute names and each column's converters."""
 
-    The ORM would compile both queries anew on every call, a large share of a verification's
+    model: type[models.Model]
+    attnames: list[str]
+    columns: list[tuple[Any, list[Any]]]
+
+    def instance(self, values: Sequence[Any]) -> Any:
+        converted = []
+        for (col, converters), value in zip(self.columns, values, strict=True):
+            for converter in converters:
+                value = converter(value, col, connection)
+            converted.append(value)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.attnames, converted)
+
+
+@dataclass(frozen=True)
+class _Reads:
+    lines: str
+    earlier: str
+    line: _Part
+    permit: _Part
+    agency: _Part
+    write_off: _Part
+
+
+_READS: dict[str, _Reads] = {}
+
+
+def _reads() -> _Reads:
+    """The reads of a verification as SQL built once per database vendor, with each column's converters.
+
+    The ORM would compile the queries anew on every call, a large share of a verification's
     CPU time; the values are converted exactly as the ORM converts them.
     """
     found = _READS.get(connection.vendor)
     if found is not None:
         return found
     quote = connection.ops.quote_name
-    parts: list[tuple[type[models.Model], tuple[str, ...], list[Any]]] = []
+    parts: list[_Part] = []
     selected = []
     for model, wanted, alias in ((PermitLine, _LINE, "l"), (Permit, _PERMIT, "p"), (Organisation, _AGENCY, "a"),
                                  (WriteOff, _WRITE_OFF, "w")):
-        # in the model's field order, which ``Model.from_db`` expects
-        names = tuple(f.name for f in model._meta.concrete_fields if f.name in wanted)
+        fields = [f for f in model._meta.concrete_fields if f.name in wanted]
         columns = []
-        for name in names:
-            field = model._meta.get_field(name)
-            col = field.get_col(alias)  # type: ignore[union-attr]
-            columns.append((field, col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
-            selected.append(f"{alias}.{quote(str(field.column))}")  # type: ignore[union-attr]
-        parts.append((model, names, columns))
+        for field in fields:
+            col = field.get_col(alias)
+            columns.append((col, connection.ops.get_db_converters(col) + col.get_db_converters(connection)))
+            selected.append(f"{alias}.{quote(str(field.column))}")
+        parts.append(_Part(model, [f.attname for f in fields], columns))
     line_t, permit_t, org_t, wo_t = (quote(m._meta.db_table) for m in (PermitLine, Permit, Organisation, WriteOff))
     pk, permit_id, agency_id = quote("id"), quote("permit_id"), quote("agency_id")
     of_permit = f"JOIN {org_t} a ON a.{pk} = p.{agency_id} WHERE a.{quote('code')} = %s AND p.{quote('number')} = %s"
     head = len(_LINE) + len(_PERMIT) + len(_AGENCY)
+    # Every line of the permit is locked, in primary-key order as every lock on lines is taken.
+    lock = " FOR UPDATE OF l" if connection.features.has_select_for_update_of else ""
     # Identifiers come from model metadata, values only ever travel as parameters.
     lines = (f"SELECT {', '.join(selected[:head])} FROM {line_t} l JOIN {permit_t} p ON p.{pk} = l.{permit_id} "  # noqa: S608
-             f"{of_permit} ORDER BY l.{quote('sequence')}")
+             f"{of_permit} ORDER BY l.{pk}{lock}")
     earlier = (f"SELECT {', '.join(selected[head:])} FROM {wo_t} w JOIN {permit_t} p ON p.{pk} = w.{permit_id} "  # noqa: S608
                f"{of_permit} AND w.{quote('office_id')} = %s AND w.{quote('declaration_ref')} = %s "
                f"AND w.{quote('item_sequence')} = %s")
-    found = _READS[connection.vendor] = (lines, earlier, parts)
+    found = _READS[connection.vendor] = _Reads(lines, earlier, *parts)
     return found
 
 
-def _instance(model: type[models.Model], names: tuple[str, ...], columns: list[Any], values: Sequence[Any]) -> Any:
-    converted = []
-    for (_field, col, converters), value in zip(columns, values, strict=True):
-        for converter in converters:
-            value = converter(value, col, connection)
-        converted.append(value)
-    attnames = [model._meta.get_field(name).attname for name in names]  # type: ignore[union-attr]
-    return model.from_db(DEFAULT_DB_ALIAS, attnames, converted)
+@dataclass(frozen=True)
+class _Loaded:
+    lines: list[PermitLine]
+    earlier: WriteOff | None
+    reserved_id: int | None
 
 
-def _load(request: _Request, office: Organisation) -> tuple[list[PermitLine], WriteOff | None]:
-    """The permit's lines (each with its permit and agency) and this item's earlier write-off, in one round trip."""
-    lines_sql, earlier_sql, parts = _reads()
+def _load(request: _Request, office: Organisation) -> _Loaded:
+    """In one round trip: the permit's lines, locked, with their permit and agency (by line sequence);
+    this item's earlier write-off, read after the locks are held; and, where the database has
+    sequences, the id a new write-off row will take (a refusal leaves it unused: ids may skip)."""
+    reads = _reads()
     batch = Batch()
     key = [request.agency, request.permit_number]
-    batch.add(lines_sql, key)
+    batch.add(reads.lines, key)
     office_id = WriteOff._meta.get_field("office").get_db_prep_value(office.pk, connection)
-    batch.add(earlier_sql, [*key, office_id, request.declaration_ref, request.item_sequence])
-    line_rows, earlier_rows = batch.run()
+    batch.add(reads.earlier, [*key, office_id, request.declaration_ref, request.item_sequence])
+    reserve = next_id_statement(WriteOff)
+    if reserve is not None:
+        batch.add(*reserve)
+    results = batch.run()
+    line_rows, earlier_rows = results[0], results[1]
+    reserved_id = int(results[2][0][0]) if reserve is not None else None
     if not line_rows:
-        return [], None
-    (line_model, line_names, line_cols), (permit_model, permit_names, permit_cols), \
-        (agency_model, agency_names, agency_cols), (wo_model, wo_names, wo_cols) = parts
-    first = line_rows[0]
-    permit = _instance(permit_model, permit_names, permit_cols, first[len(_LINE):len(_LINE) + len(_PERMIT)])
-    permit.agency = _instance(agency_model, agency_names, agency_cols, first[len(_LINE) + len(_PERMIT):])
+        return _Loaded([], None, reserved_id)
+    first, to_agency, to_line = line_rows[0], len(_LINE) + len(_PERMIT), len(_LINE)
+    permit = reads.permit.instance(first[to_line:to_agency])
+    permit.agency = reads.agency.instance(first[to_agency:])
     lines = []
     for row in line_rows:
-        line = _instance(line_model, line_names, line_cols, row[:len(_LINE)])
+        line = reads.line.instance(row[:to_line])
         line.permit = permit
         lines.append(line)
+    lines.sort(key=lambda line: line.sequence)
     earlier = None
     if earlier_rows:
-        earlier = _instance(wo_model, wo_names, wo_cols, earlier_rows[0])
+        earlier = reads.write_off.instance(earlier_rows[0])
         earlier.permit = permit
-    return lines, earlier
+    return _Loaded(lines, earlier, reserved_id)
 
 
 def _permit_refusal(permit: Permit, request: _Request) -> Refusal | None:
@@ -287,48 +321,30 @@ def _covering(lines: list[PermitLine], hs_code: str) -> list[PermitLine]:
     return [line for line in found if len(line.hs_code) == longest]
 
 
-def _locked_balance(line: PermitLine) -> Decimal:
-    """Lock the line's row for this transaction and read its balance afresh."""
-    field = PermitLine._meta.get_field("balance")
-    quote = connection.ops.quote_name
-    sql = (f"SELECT {quote(str(field.column))} FROM {quote(PermitLine._meta.db_table)} "  # noqa: S608 - model metadata
-           f"WHERE {quote('id')} = %s" + (" FOR UPDATE" if connection.features.has_select_for_update else ""))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [line.pk])
-        row = cursor.fetchone()
-    col = field.get_col(PermitLine._meta.db_table)
-    value = row[0]
-    for converter in connection.ops.get_db_converters(col):
-        value = converter(value, col, connection)
-    return Decimal(value)
+def _write_off(line: PermitLine, request: _Request, office: Organisation, actor: Actor, ucr: str | None,
+               message_id: uuid.UUID | None, reserved_id: int | None) -> Verification:
+    """Write the quantity off ``line`` (locked, its balance enough) with its evidence entry.
 
-
-def _take(line: PermitLine, request: _Request, office: Organisation, actor: Actor, ucr: str | None,
-          message_id: uuid.UUID | None) -> Verification | None:
-    """Write the quantity off ``line`` under its row lock; None when the balance is short."""
-    balance = _locked_balance(line)
-    line.balance = balance
-    if balance < request.quantity:
-        return None
-    after = balance - request.quantity
+    The new balance and the write-off row ride with the evidence head update, before it, so the
+    row's indexes are written before the lock is taken; the answer citing the entry is set with
+    the entry (an update of unindexed columns). Without a reserved id (SQLite, where a round trip
+    is a call within the process) the row is inserted on its own first.
+    """
+    after = line.balance - request.quantity
     now = timezone.now()
     first = Batch()
     first.add(*update_statement(PermitLine, line.pk, {"balance": after}))
-    inserted = first.add(*insert_statement(WriteOff, [{
+    row: dict[str, Any] = {
         "permit": line.permit_id, "line": line.pk, "office": office.pk, "declaration_ref": request.declaration_ref,
         "item_sequence": request.item_sequence, "quantity": request.quantity, "unit": request.unit,
         "state": WriteOffState.WRITTEN_OFF, "at": now, "by": actor.label[:200], "message_id": message_id,
         "ucr": ucr or "", "result": {}, "evidence_seq": None, "restored_at": None, "restored_by": "",
-    }], ignore_conflicts=True, returning="id"))
-    rows = first.run()
-    if not rows[inserted]:
-        # The same item was written off by a request that committed while this one waited:
-        # give the balance back and answer as that request was answered.
-        PermitLine.objects.filter(pk=line.pk).update(balance=balance)
-        earlier = WriteOff.objects.get(permit_id=line.permit_id, office=office,
-                                       declaration_ref=request.declaration_ref, item_sequence=request.item_sequence)
-        return _answer_again(earlier, request, office, actor, ucr, message_id)
-    write_off_id = rows[inserted][0][0]
+    }
+    if reserved_id is not None:
+        write_off_id = reserved_id
+        first.insert(WriteOff, [{"id": reserved_id, **row}])
+    else:
+        write_off_id = insert_rows(WriteOff, [row], returning="id")[0]
     permit, agency = line.permit, line.permit.agency
     result: dict[str, Any] = {
         **_base(request, office, OK, None), "line": line.sequence, "granted": plain(line.granted),
@@ -347,16 +363,19 @@ def _take(line: PermitLine, request: _Request, office: Organisation, actor: Acto
                  f"{plain(request.quantity)} {request.unit}（報單 {request.declaration_ref} 第 "
                  f"{request.item_sequence} 項），餘 {plain(after)}",
     )
-    _record(change, result, write_off_id)
+
+    def then(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
+        seq = result["evidence_seq"] = entries[0].seq
+        batch.add(*update_statement(WriteOff, write_off_id, {"result": result, "evidence_seq": seq}))
+
+    record_state_changes([change], first=first, then=then)
     return Verification(result)
 
 
-def _record(change: StateChange, result: dict[str, Any], write_off_id: int | None) -> None:
-    """The evidence entry; the answer cites it, and a write-off row keeps the answer for retries."""
+def _record(change: StateChange, result: dict[str, Any]) -> None:
+    """A refusal's evidence entry; the answer cites it."""
     def then(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
         result["evidence_seq"] = entries[0].seq
-        if write_off_id is not None:
-            batch.add(*update_statement(WriteOff, write_off_id, {"result": result, "evidence_seq": entries[0].seq}))
 
     record_state_changes([change], then=then)
 
@@ -384,7 +403,7 @@ def _refuse(request: _Request, office: Organisation, actor: Actor, refusal: Refu
                  f"{request.item_sequence}: {en}",
         title_zh=f"許可證 {request.permit_number} 不適用於報單 {request.declaration_ref} 第 {request.item_sequence} "
                  f"項：{zh}",
-    ), result, None)
+    ), result)
     return Verification(result)
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from singlewindow.exchange.models import EvidenceEntry
@@ -61,6 +64,37 @@ def test_the_most_specific_line_is_written_off(g2g: G2G) -> None:
     permit = g2g.issue(lines=((1, "847130", "PCE", "5"), (2, "84713000", "PCE", "5"), (3, "851713", "PCE", "5")))
     assert g2g.verify(quantity=Decimal(2)).result["line"] == 2
     assert [balance(permit, n) for n in (1, 2, 3)] == [5, 3, 5]
+
+
+def test_lines_are_used_in_sequence_order_and_a_short_one_is_passed_over(g2g: G2G) -> None:
+    # given two lines for the same goods, the second stored first
+    permit = g2g.issue(lines=((2, "847130", "PCE", "5"), (1, "847130", "PCE", "3")))
+    assert g2g.verify(quantity=Decimal(2), declaration_ref="S-1").result["line"] == 1
+    # when line 1 has too little left, line 2 serves the item
+    assert g2g.verify(quantity=Decimal(2), declaration_ref="S-2").result["line"] == 2
+    refused = g2g.verify(quantity=Decimal(4), declaration_ref="S-3")
+    assert refused.code == "permit.over_quantity" and refused.result["balance"] == "3"
+    assert [balance(permit, n) for n in (1, 2)] == [1, 3]
+
+
+def round_trips(call: Callable[[], ledger.Verification]) -> tuple[ledger.Verification, int]:
+    """The answer and the calls to the database it took (the test's savepoints aside)."""
+    with CaptureQueriesContext(connection) as queries:
+        answer = call()
+    return answer, sum(1 for q in queries.captured_queries if "SAVEPOINT" not in q["sql"])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="statements travel together on PostgreSQL only")
+def test_a_write_off_and_a_refusal_take_three_round_trips_besides_begin_and_commit(g2g: G2G, permit: Permit) -> None:
+    g2g.verify(quantity=Decimal(1), declaration_ref="WARM")  # the office's roles are cached from here on
+    # the locked lines with the earlier write-off; the balance with the evidence head; the entry with the row
+    written, trips = round_trips(lambda: g2g.verify(quantity=Decimal(1), declaration_ref="RT-1"))
+    assert written.ok and trips == 3
+    refused, trips = round_trips(lambda: g2g.verify(quantity=Decimal(1), unit="KGM", declaration_ref="RT-2"))
+    assert refused.code == "permit.unit_mismatch" and trips == 3
+    again, trips = round_trips(lambda: g2g.verify(quantity=Decimal(1), declaration_ref="RT-1"))
+    assert again.replayed and again.result == written.result and trips == 1
+    assert WriteOff.objects.get(declaration_ref="RT-1").result == written.result
 
 
 @pytest.mark.parametrize(("change", "code"), [

@@ -94,3 +94,25 @@ def test_restores_at_once_restore_once(transactional_db: None, g2g: G2G) -> None
     restored = race(4, lambda i: len(ledger.restore("TWKEL2600000001", actor=g2g.officer)))
     assert sorted(restored) == [0, 0, 0, 2]
     assert PermitLine.objects.get(permit=permit).balance == 25
+
+
+def test_write_offs_and_restores_of_a_two_line_permit_at_once_keep_every_balance(transactional_db: None,
+                                                                                 g2g: G2G) -> None:
+    # given two lines, the second stored first (locks go by primary key, not by line sequence)
+    permit = g2g.issue(lines=((2, "851713", "PCE", "30"), (1, "847130", "PCE", "30")))
+    for n in range(4):
+        assert g2g.verify(quantity=Decimal(2), declaration_ref=f"OLD-{n}").ok
+        assert g2g.verify(quantity=Decimal(3), hs_code="8517130000", declaration_ref=f"OLD-{n}", item_seq=2).ok
+
+    def work(i: int) -> int:
+        if i % 3 == 0:
+            return len(ledger.restore(f"OLD-{i // 3}", actor=g2g.officer))
+        hs_code = "8471300000" if i % 2 else "8517130000"
+        return int(g2g.verify(quantity=Decimal(1), hs_code=hs_code, declaration_ref=f"NEW-{i}").ok)
+
+    # when restores and write-offs of both lines run at once, none deadlocks and every one counts
+    assert race(12, work) == [2, 1, 1] * 4
+    for line in PermitLine.objects.filter(permit=permit):
+        written = WriteOff.objects.filter(line=line, state="written_off")
+        assert sum(row.quantity for row in written) == line.granted - line.balance
+    assert [PermitLine.objects.get(permit=permit, sequence=n).balance for n in (1, 2)] == [30 - 4, 30 - 4]
