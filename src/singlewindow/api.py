@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from singlewindow.cargo.api import router as cargo_router
+from singlewindow.cargo.errors import CargoError
 from singlewindow.codelists.api import router as codelists_router
 from singlewindow.codelists.errors import TITLES as CODE_LIST_TITLES
 from singlewindow.codelists.errors import CodeListError
@@ -19,6 +21,10 @@ from singlewindow.datamodel_api import router as schemas_router
 from singlewindow.exchange.api import evidence_router
 from singlewindow.exchange.api import router as exchange_router
 from singlewindow.exchange.errors import ExchangeError
+from singlewindow.express.api import router as express_router
+from singlewindow.express.errors import ExpressError
+from singlewindow.payments.api import router as payments_router
+from singlewindow.payments.errors import PaymentsError
 from singlewindow.permits.api import router as permits_router
 from singlewindow.permits.errors import MESSAGES as PERMIT_MESSAGES
 from singlewindow.permits.errors import PermitError
@@ -42,6 +48,9 @@ api.add_router("/schemas", schemas_router)
 api.add_router("/customs", customs_router)
 api.add_router("/customs/public", customs_public_router)
 api.add_router("/permits", permits_router)
+api.add_router("/cargo", cargo_router)
+api.add_router("/express", express_router)
+api.add_router("/payments", payments_router)
 
 # A case action refused because of the case's state is a conflict; bad input is unprocessable.
 _CASE_CONFLICTS = frozenset({"case.transition_not_allowed", "case.not_yet", "case.wrong_state",
@@ -74,6 +83,13 @@ def _case_error(request: HttpRequest, exc: CaseError) -> HttpResponse:
 def _permit_error(request: HttpRequest, exc: PermitError) -> HttpResponse:
     en, zh = PERMIT_MESSAGES[exc.code]
     return coded_problem(exc.status, str(exc.code), en, zh, exc.detail)
+
+
+@api.exception_handler(CargoError)
+@api.exception_handler(ExpressError)
+@api.exception_handler(PaymentsError)
+def _domain_error(request: HttpRequest, exc: CargoError | ExpressError | PaymentsError) -> HttpResponse:
+    return coded_problem(exc.status, exc.code, exc.en, exc.zh, exc.detail)
 
 
 @api.exception_handler(AuthenticationError)

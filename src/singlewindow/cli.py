@@ -10,7 +10,8 @@ import sys
 import time
 from collections.abc import Sequence
 
-OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message", "tariff", "risk", "catalogue", "permits"}
+OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message", "tariff", "risk", "catalogue", "permits",
+                "cargo", "express", "payments"}
 
 
 def _setup_django() -> None:
@@ -100,8 +101,11 @@ def _parser() -> argparse.ArgumentParser:
     validate.set_defaults(handler=cmd_message_validate)
     convert.set_defaults(handler=cmd_message_convert)
 
+    from singlewindow.cargo import command as cargo_command
     from singlewindow.customs.risk import command as risk_command
     from singlewindow.customs.tariff import command as tariff_command
+    from singlewindow.express import command as express_command
+    from singlewindow.payments import command as payments_command
     from singlewindow.permits import command as permits_command
     from singlewindow.registry import catalogue_command
 
@@ -109,6 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     risk_command.add_parsers(sub)
     catalogue_command.add_parsers(sub)
     permits_command.add_parsers(sub)
+    cargo_command.add_parsers(sub)
+    express_command.add_parsers(sub)
+    payments_command.add_parsers(sub)
     return parser
 
 

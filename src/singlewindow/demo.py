@@ -15,10 +15,13 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from singlewindow import config
+from singlewindow.cargo.demo import load_demo as load_demo_cargo
 from singlewindow.codelists.services import load_code_lists
 from singlewindow.customs.selection.services import load_demo_selection_rules
 from singlewindow.customs.tariff.services import load_sample_schedule
 from singlewindow.exchange.identity import ensure_demo_pki, pki_dir, write_private_file
+from singlewindow.express.demo import load_demo as load_demo_express
+from singlewindow.payments.demo import load_demo as load_demo_payments
 from singlewindow.permits.services import load_demo_permits
 from singlewindow.registry import pki
 from singlewindow.registry import services as registry
@@ -68,6 +71,11 @@ ORGANISATIONS = (
             (R.CARRIER,), "30000061", login="oceanic"),
     DemoOrg("tw-warehouse-keelung", "Keelung Container Terminal Warehouse", "基隆貨櫃集散站",
             (R.WAREHOUSE_OPERATOR,), "30000066", login="warehouse"),
+    DemoOrg("tw-carrier-skyway", "Skyway Air Cargo", "天際航空貨運股份有限公司",
+            (R.CARRIER,), "30000071", login="skyway"),
+    DemoOrg("tw-express-taoyuan", "Taoyuan Airport Express Cargo Terminal", "桃園機場快遞貨物專區",
+            (R.WAREHOUSE_OPERATOR, R.EXPRESS_OPERATOR), "30000077", login="express"),
+    DemoOrg("tw-bank-land", "Land Bank of Taiwan", "臺灣土地銀行", (R.BANK,), "30000082", login="landbank"),
 )
 
 def demo_dir() -> Path:
@@ -105,6 +113,9 @@ def seed() -> dict[str, str]:
     load_sample_schedule(actor=SYSTEM)  # after the code lists: lines come from HS 2022
     load_demo_selection_rules(actor=SYSTEM)
     load_demo_permits(actor=SYSTEM)  # after the code lists: the permit is under regulation C02
+    load_demo_cargo(actor=SYSTEM)
+    load_demo_express(actor=SYSTEM)
+    load_demo_payments(actor=SYSTEM)
     (demo_dir() / "logins.json").write_text(json.dumps(logins, indent=2))
     return logins
 

@@ -28,6 +28,9 @@ INSTALLED_APPS = [
     "singlewindow.exchange",
     "singlewindow.customs",
     "singlewindow.permits",
+    "singlewindow.cargo",
+    "singlewindow.express",
+    "singlewindow.payments",
     "singlewindow.portal",
 ]
 

@@ -11,5 +11,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("customs/", include("singlewindow.customs.urls")),
     path("permits/", include("singlewindow.permits.urls")),
+    path("cargo/", include("singlewindow.cargo.urls")),
+    path("express/", include("singlewindow.express.urls")),
+    path("payments/", include("singlewindow.payments.urls")),
     path("", include("singlewindow.portal.urls")),
 ]

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from singlewindow.customs import lifecycle, services
 from singlewindow.customs.assessment.errors import AssessmentError, AssessmentErrorCode
 from singlewindow.customs.assessment.result import DeclarationAssessment
@@ -55,10 +57,23 @@ SELECTOR: list[Selector] = [_default_selector]
 """The selection step (rules plus learned score); tests of the lifecycle may put another first."""
 
 
+OTHER_MESSAGES: dict[str, Callable[[Delivery, Actor], None]] = {}
+"""Handlers for other apps' messages delivered to a customs office (the cargo app's manifests)."""
+
+
+def register_message_handler(message_type: str, handler: Callable[[Delivery, Actor], None]) -> None:
+    """Let the customs engine hand ``message_type`` deliveries to ``handler`` (in the delivery's transaction)."""
+    OTHER_MESSAGES[message_type] = handler
+
+
 def handle_delivery(delivery: Delivery, actor: Actor) -> None:
     message = delivery.message
     if message.message_type == PERMIT_DECISION:
         _continue_waiting(delivery, actor)
+        return
+    other = OTHER_MESSAGES.get(message.message_type)
+    if other is not None:
+        other(delivery, actor)
         return
     if message.message_type not in DECLARATION_TYPES:
         return
@@ -97,8 +112,15 @@ def _continue_waiting(delivery: Delivery, actor: Actor) -> None:
     consignment = delivery.message.consignment
     if consignment is None:
         return
-    waiting_cases = Case.objects.filter(office=delivery.recipient, ucr=consignment.ucr, state=S.VALIDATED)
-    for waiting in waiting_cases.order_by("pk"):
+    retry_waiting(Case.objects.filter(office=delivery.recipient, ucr=consignment.ucr), actor)
+
+
+def retry_waiting(cases: QuerySet[Case], actor: Actor) -> None:
+    """The data some of ``cases`` waited for at matching arrived: those still waiting try again.
+
+    Call it inside the transaction that stored the data, so a case sees it when it matches.
+    """
+    for waiting in cases.filter(state=S.VALIDATED).order_by("pk"):
         with services.CaseRun(services.lock_case(waiting)) as run:
             if run.case.state != S.VALIDATED:
                 continue

@@ -67,6 +67,22 @@ def register_withdrawal(hook: Withdrawal) -> None:
         WITHDRAWALS.append(hook)
 
 
+Entered = Callable[[Case, str, Actor], None]
+"""Told that a case entered a state (the case as it now is, the state it left, who moved it)."""
+
+ENTERED: list[Entered] = []
+"""Run in the transaction of every transition, before its records are written; filled in by the
+payment and cargo apps (payment orders when a case awaits payment, release notices to the
+warehouse). A hook writes its own rows; an exception aborts the transition and everything with it.
+Appending evidence here takes the evidence lock early and holds it until the case's commit, so
+hooks on the engine's automatic path should write plain rows."""
+
+
+def register_entered(hook: Entered) -> None:
+    if hook not in ENTERED:
+        ENTERED.append(hook)
+
+
 def case_number(case: Case) -> str:
     """Customs' number for the declaration: office, year, sequence."""
     return f"{case.office.office_code or 'TW'}{case.received_at:%y}{case.pk:08d}"
@@ -179,6 +195,8 @@ def _apply(case: Case, to: str, *, actor: Actor, note: tuple[str, str], data: di
     if to in (S.REJECTED, S.CANCELLED):
         for hook in WITHDRAWALS:
             hook(case, actor)
+    for entered in ENTERED:
+        entered(case, previous, actor)
     change, event = _records_for(case, previous, to, actor=actor, note=note, data=data or {},
                                  message_id=message_id, at=now)
     run.add(changed, change, event, notify=actor if to in lifecycle.NOTICES else None)

@@ -1,0 +1,9 @@
+"""API of the cargo app under /api/v1/cargo."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from singlewindow.registry.auth import API_AUTH
+
+router = Router(auth=API_AUTH, tags=["cargo"])

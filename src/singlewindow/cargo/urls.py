@@ -1,0 +1,7 @@
+"""Screens of the cargo app."""
+
+from django.urls import URLPattern, path  # noqa: F401
+
+app_name = "cargo"
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,9 @@
+"""Demo data of the express app, loaded by ``singlewindow.demo.seed`` after the organisations exist."""
+
+from __future__ import annotations
+
+from singlewindow.registry.actors import Actor
+
+
+def load_demo(*, actor: Actor) -> None:
+    """Nothing yet."""
