@@ -1,4 +1,4 @@
-"""What happens right after a message commits: queue pushes, engine work and checkpoints."""
+"""What happens right after a message commits: queue pushes, wake the engines, checkpoints."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from singlewindow.registry.models import Organisation
 
 def after_intake(work: list[tuple[int, Any, bool]], recipients: list[Organisation], seq: int) -> None:
     """``work`` holds (delivery id, recipient id, to be pushed) for each new delivery."""
-    from singlewindow.exchange import engines, tasks
+    from singlewindow.exchange import engines, pump, tasks
 
-    served = {o.pk for o in recipients if o.engine in engines.engine_names()}
-    for delivery_id, recipient_id, push in work:
+    for delivery_id, _, push in work:
         if push:
             tasks.push_delivery_task.enqueue(delivery_id)
-        if recipient_id in served:
-            tasks.engine_delivery_task.enqueue(delivery_id)
+    if any(o.engine in engines.engine_names() for o in recipients):
+        pump.wake_engines()
     if seq % settings.SW_CHECKPOINT_INTERVAL == 0:
         tasks.checkpoint_task.enqueue()

@@ -102,6 +102,9 @@ class Delivery(models.Model):
         indexes = [
             models.Index(fields=["recipient", "seq"], name="mailbox_cursor"),
             models.Index(fields=["push_state", "next_attempt_at"], name="push_due"),
+            # The engines' queue: only what is not acknowledged yet, so it stays small as history grows.
+            models.Index(fields=["recipient", "seq"], name="unacknowledged",
+                         condition=models.Q(state__in=["pending", "delivered"])),
         ]
 
 

@@ -1,8 +1,9 @@
-"""``singlewindow worker``: the django-tasks database worker plus a sweeper thread.
+"""``singlewindow worker``: the django-tasks database worker, the engine pump and a sweeper thread.
 
-The sweeper re-queues work whose task was lost (a worker killed mid-task leaves its task row
-claimed forever) and signs checkpoints on a timer. Everything it queues is idempotent, so a
-duplicate enqueue costs one no-op run.
+The engine pump (``exchange.pump``) runs the built-in engines on their deliveries. The sweeper
+re-queues pushes whose task was lost (a worker killed mid-task leaves its task row claimed
+forever), signs checkpoints on a timer and runs the engines' sweeps (reminders, time limits).
+Everything it queues is idempotent, so a duplicate enqueue costs one no-op run.
 """
 
 from __future__ import annotations
@@ -27,9 +28,6 @@ def sweep_once() -> dict[str, int]:
     pushes = webhooks.due_pushes(grace)
     for delivery_id in pushes:
         tasks.push_delivery_task.enqueue(delivery_id)
-    engine_work = engines.overdue_engine_deliveries(grace)
-    for delivery_id in engine_work:
-        tasks.engine_delivery_task.enqueue(delivery_id)
     head = EvidenceHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
     latest = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
     signed = 0
@@ -37,7 +35,7 @@ def sweep_once() -> dict[str, int]:
         evidence.create_checkpoint()
         signed = 1
     reminders = engines.run_sweeps()
-    return {"pushes": len(pushes), "engine": len(engine_work), "checkpoints": signed, "engine_sweeps": reminders}
+    return {"pushes": len(pushes), "checkpoints": signed, "engine_sweeps": reminders}
 
 
 def _sweeper(stop: threading.Event, every: float) -> None:
@@ -53,12 +51,16 @@ def _sweeper(stop: threading.Event, every: float) -> None:
             connection.close()
 
 
-def run_worker(*, interval: float, sweep_every: float) -> None:
+def run_worker(*, interval: float, sweep_every: float, engine_poll: float = 1.0) -> None:
+    """``engine_poll``: longest the engine pump sleeps without a wake-up (the only wake-up on SQLite)."""
     from django_tasks_db.management.commands.db_worker import Worker
+
+    from singlewindow.exchange.pump import start_pump
 
     stop = threading.Event()
     sweeper = threading.Thread(target=_sweeper, args=(stop, sweep_every), daemon=True, name="sweeper")
     sweeper.start()
+    start_pump(stop, poll=engine_poll if connection.vendor == "postgresql" else min(engine_poll, 0.2))
     worker = Worker(
         queue_names=["default"], interval=interval, batch=False, backend_name="default",
         startup_delay=True, max_tasks=None, excluded_queue_names=[],
