@@ -5,10 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from singlewindow import testing
 
 SHARED_DATA = Path(__file__).resolve().parent.parent / "shared" / "data"
+
+# Property tests judge correctness, not speed: on a busy machine (CI, or two suites at once)
+# drawing examples can stall for seconds, which must not fail a test.
+settings.register_profile("singlewindow", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("singlewindow")
 
 
 @pytest.fixture(scope="session", autouse=True)

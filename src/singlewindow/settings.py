@@ -28,10 +28,12 @@ INSTALLED_APPS = [
     "singlewindow.exchange",
     "singlewindow.customs",
     "singlewindow.permits",
+    "singlewindow.portal",
+    # After the portal: where two apps translate the same words, the first app listed wins, and
+    # the portal's translations are the shared vocabulary.
     "singlewindow.cargo",
     "singlewindow.express",
     "singlewindow.payments",
-    "singlewindow.portal",
 ]
 
 MIDDLEWARE = [

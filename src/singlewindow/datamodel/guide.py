@@ -96,7 +96,7 @@ def render() -> str:
               for name, (title_en, title_zh) in DATA_SET_TITLES.items()]
     for part in sections():
         lines += ["", f'<a id="{part.name.replace("_", "-")}"></a>', "", f"## {part.title_en} / {part.title_zh}", "",
-                  f"Data set `{part.name}`, WCO class `{part.wco_class}`. Message types `{part.name}.<function>`.", "",
+                  f"Data set `{part.name}`, WCO class `{part.wco_class}`. {_carried_by(part.name)}", "",
                   "| JSON path | WCO class | Element | Type | Card. | Code list | XML path | EDIFACT |",
                   "|---|---|---|---|---|---|---|---|"]
         lines += [_markdown_row(row) for row in part.rows]
@@ -105,6 +105,17 @@ def render() -> str:
               "| Code | Layer | English | 中文 |", "|---|---|---|---|"]
     lines += [f"| `{code}` | {layer} | {en} | {zh} |" for code, (layer, en, zh) in CATALOGUE.items()]
     return "\n".join(lines) + "\n"
+
+
+CARRIED_BY_SERVICES = {
+    "agency_data": "Carried by the catalogue's inter-agency services (batch, real-time, verification and "
+                   "notification), whose message types name the service, e.g. `trade_statistics.batch`; "
+                   "the field names of the records are agreed per service.",
+}
+
+
+def _carried_by(name: str) -> str:
+    return CARRIED_BY_SERVICES.get(name, f"Message types `{name}.<function>`.")
 
 
 def _markdown_row(row: GuideRow) -> str:

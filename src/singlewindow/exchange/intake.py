@@ -146,8 +146,8 @@ def _prepare(envelope: Envelope, actor: Actor, digest: str) -> PreparedMessage:
     if codec is None:
         raise ExchangeError(ExchangeErrorCode.UNSUPPORTED_CONTENT_TYPE,
                             detail=f"content type {envelope.content_type!r} is not supported")
-    dataset = envelope.message_type.split(".", 1)[0]
     service = selectors.service_for_message_type(envelope.message_type)
+    dataset = (service.data_set if service is not None else "") or envelope.message_type.split(".", 1)[0]
     if service is None or dataset not in DATA_SETS:
         raise ExchangeError(ExchangeErrorCode.UNKNOWN_MESSAGE_TYPE,
                             detail=f"no service for message type {envelope.message_type!r}")
@@ -303,7 +303,8 @@ class PendingStore:
         if ucr:
             self._consignment_at = first.add(*_upsert_consignment(ucr, now))
             _link_parties(first, ucr, sender, prepared.document, prepared.recipients)
-            en, zh = DATA_SET_TITLES.get(envelope.message_type.split(".")[0], (envelope.message_type,) * 2)
+            en, zh = DATA_SET_TITLES.get(selectors.data_set_for(envelope.message_type),
+                                         (envelope.message_type,) * 2)
             first.insert(TimelineEvent, [{
                 "consignment": ucr, "at": now, "kind": "message.received", "message": message_id,
                 "organisation": sender.pk, "evidence_seq": None,

@@ -40,7 +40,7 @@ def register_route(dataset: str) -> Callable[[RouteRule], RouteRule]:
 
 def route(context: RoutingContext) -> list[Organisation]:
     """Every recipient the rules give, once each, never the sender itself."""
-    dataset = context.message_type.split(".", 1)[0]
+    dataset = selectors.data_set_for(context.message_type)
     seen: dict[Any, Organisation] = {}
     for rule in _RULES.get(dataset, []):
         for organisation in rule(context):
@@ -91,6 +91,20 @@ def _response_to_declarant(context: RoutingContext) -> list[Organisation]:
         return [_declarants.get((message_id, sender.pk), load)]
     except _NoDeclarant:
         return []
+
+
+@register_route("agency_data")
+def _addressed_agencies(context: RoutingContext) -> list[Organisation]:
+    """Inter-agency data goes to the agencies it addresses; addressing none, to those the service names.
+
+    Intake then keeps only recipients holding a receive grant, so addressing an agency the
+    service does not serve sends it nothing (and a message left with no recipient is refused).
+    """
+    addressed = [party.id for party in context.document.recipient if party.id]
+    if addressed:
+        return selectors.organisations_by_business_ids(addressed)
+    service = selectors.service_for_message_type(context.message_type)
+    return selectors.named_receivers(service) if service is not None else []
 
 
 def _declarant_sql() -> str:

@@ -16,6 +16,7 @@ from singlewindow.exchange.models import (
     WebhookEndpoint,
 )
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.selectors import data_set_for
 
 
 def messages_visible_to(actor: Actor) -> QuerySet[Message]:
@@ -86,7 +87,7 @@ def document_of(message: Message) -> DataSet:
     codec = codec_named(message.format)
     if codec is None:
         raise LookupError(f"no codec {message.format!r} for message {message.id}")
-    dataset = message.message_type.split(".", 1)[0]
+    dataset = data_set_for(message.message_type)
     model, issues = validate_schema(dataset, codec.decode(bytes(message.payload), dataset).document)
     if model is None:
         raise MessageInvalid(issues)

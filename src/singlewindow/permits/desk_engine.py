@@ -8,8 +8,9 @@ from __future__ import annotations
 from singlewindow.datamodel.datasets.permits import PermitApplication
 from singlewindow.exchange.models import Delivery
 from singlewindow.exchange.selectors import document_of
-from singlewindow.permits.applications import APPLICATION_TYPE, record_delivered_application
+from singlewindow.permits.applications import record_delivered_application
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.selectors import data_set_for
 
 ENGINE = "permit_desk"
 
@@ -17,7 +18,7 @@ ENGINE = "permit_desk"
 def handle_delivery(delivery: Delivery, actor: Actor) -> None:
     """An application enters the agency's desk inbox (a derived one is there already); the rest is read on screen."""
     message = delivery.message
-    if message.message_type != APPLICATION_TYPE:
+    if data_set_for(message.message_type) != "permit_application":  # the Single Window's or the agency's own service
         return
     document = document_of(message)
     if isinstance(document, PermitApplication):

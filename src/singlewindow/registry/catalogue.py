@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from singlewindow.datamodel.datasets import DATA_SETS
 from singlewindow.datamodel.identifiers import is_valid_business_id
 from singlewindow.registry.models import OrganisationRole, Service
 
@@ -94,6 +95,14 @@ class CatalogueService:
     name_zh: str
     summary_en: str
     summary_zh: str
+
+    @property
+    def data_set(self) -> str:
+        """What its messages carry when the message type names no data set of its own: an agency's
+        permit application, or inter-agency data (records) for every other kind."""
+        if self.message_type.split(".", 1)[0] in DATA_SETS:
+            return ""
+        return "permit_application" if self.kind == Kind.PERMIT else "agency_data"
 
 
 # Government agencies take ``permit_agency``, the registry's role for an agency that decides or

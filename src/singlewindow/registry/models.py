@@ -115,6 +115,10 @@ class Service(models.Model):
     message_type = models.CharField(max_length=80, unique=True, help_text=_("<dataset>.<function>"))
     security = models.CharField(max_length=20, choices=Security.choices, default=Security.CERTIFICATE)
     processing_time = models.DurationField(default=timedelta(hours=24))
+    data_set = models.CharField(
+        max_length=40, blank=True,
+        help_text=_("The data set its messages carry, when not the one the message type names "
+                    "(inter-agency data, an agency's own permit application)."))
     is_active = models.BooleanField(default=True)
 
     class Meta:

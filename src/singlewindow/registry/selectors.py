@@ -41,6 +41,7 @@ _grants: TTLCache[bool] = TTLCache()
 _certificates: TTLCache[Certificate | None] = TTLCache()
 _offices: TTLCache[list[Organisation]] = TTLCache()
 _named: TTLCache[list[Organisation]] = TTLCache()
+_named_receivers: TTLCache[list[Organisation]] = TTLCache()
 
 
 def actor_for_token(raw: str) -> Actor | None:
@@ -62,6 +63,14 @@ def service_for_message_type(message_type: str) -> Service | None:
     return _services.get(message_type, lambda: (
         Service.objects.filter(message_type=message_type, is_active=True).first()
     ))
+
+
+def data_set_for(message_type: str) -> str:
+    """The data set a message type's messages carry: its service's, else the type's first part."""
+    service = service_for_message_type(message_type)
+    if service is not None and service.data_set:
+        return service.data_set
+    return message_type.split(".", 1)[0]
 
 
 def _granted(organisation: Organisation, service: Service, direction: str) -> bool:
@@ -101,6 +110,12 @@ def organisations_by_business_ids(business_ids: list[str]) -> list[Organisation]
     key = tuple(sorted(business_ids))
     return _named.get(key, lambda: list(
         Organisation.objects.filter(business_id__in=key, is_active=True).prefetch_related("roles")))
+
+
+def named_receivers(service: Service) -> list[Organisation]:
+    """The organisations a service grants receipt to by name (a role grant names no one in particular)."""
+    return _named_receivers.get(service.pk, lambda: list(Organisation.objects.filter(
+        grants__service=service, grants__direction=AccessGrant.Direction.RECEIVE, is_active=True).distinct()))
 
 
 def organisation_by_code(code: str) -> Organisation | None:

@@ -81,13 +81,14 @@ def add_member(
 @transaction.atomic
 def define_service(
     *, code: str, name_en: str, owner: Organisation, message_type: str, security: str,
-    actor: Actor, name_zh: str = "", processing_time: timedelta = timedelta(hours=24),
+    actor: Actor, name_zh: str = "", processing_time: timedelta = timedelta(hours=24), data_set: str = "",
 ) -> Service:
     service = Service.objects.create(code=code, name_en=name_en, name_zh=name_zh, owner=owner,
                                      message_type=message_type, security=security,
-                                     processing_time=processing_time)
+                                     processing_time=processing_time, data_set=data_set)
     record_audit(actor_user=actor.user, action="create", obj=service,
-                 changes={"message_type": message_type, "security": security})
+                 changes={"message_type": message_type, "security": security,
+                          **({"data_set": data_set} if data_set else {})})
     return service
 
 
@@ -212,6 +213,7 @@ def load_catalogue(
                        .values_list("message_type", "code"))
     created_services: list[str] = []
     grants = 0
+    _fill_data_sets([entry for entry in services if entry.code in existing and entry.data_set])
     for entry in services:
         if entry.code in existing:
             continue
@@ -222,6 +224,15 @@ def load_catalogue(
         grants += _define_catalogue_service(entry, orgs, actor)
         created_services.append(entry.code)
     return CatalogueLoad(tuple(created_agencies), tuple(created_services), grants, tuple(skipped))
+
+
+def _fill_data_sets(entries: list[catalogue.CatalogueService]) -> None:
+    """Services registered before they could name a data set get the catalogue's (only where still blank)."""
+    by_data_set: dict[str, list[str]] = {}
+    for entry in entries:
+        by_data_set.setdefault(entry.data_set, []).append(entry.code)
+    for data_set, codes in by_data_set.items():
+        Service.objects.filter(code__in=codes, data_set="").update(data_set=data_set)
 
 
 def _catalogue_clash(entry: catalogue.CatalogueService, orgs: dict[str, Organisation],
@@ -238,7 +249,7 @@ def _define_catalogue_service(entry: catalogue.CatalogueService, orgs: dict[str,
     """The service and one grant per sender and receiver; returns the number of grants."""
     service = define_service(code=entry.code, name_en=entry.name_en, name_zh=entry.name_zh, owner=orgs[entry.owner],
                              message_type=entry.message_type, security=entry.security,
-                             processing_time=entry.processing_time, actor=actor)
+                             processing_time=entry.processing_time, data_set=entry.data_set, actor=actor)
     count = 0
     for direction, names in ((AccessGrant.Direction.SEND, entry.senders),
                              (AccessGrant.Direction.RECEIVE, entry.receivers)):

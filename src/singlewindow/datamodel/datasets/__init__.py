@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from singlewindow.datamodel.datasets.agency_data import AgencyDataExchange
 from singlewindow.datamodel.datasets.base import DataSet
 from singlewindow.datamodel.datasets.cargo import CargoManifest, ConveyanceReport
 from singlewindow.datamodel.datasets.common import Party
@@ -36,6 +37,7 @@ DATA_SETS: dict[str, type[DataSet]] = {
     "permit_decision": PermitDecision,
     "certificate": Certificate,
     "customs_response": CustomsResponse,
+    "agency_data": AgencyDataExchange,
 }
 
 DATA_SET_TITLES: dict[str, tuple[str, str]] = {
@@ -47,11 +49,13 @@ DATA_SET_TITLES: dict[str, tuple[str, str]] = {
     "permit_decision": ("Permit decision", "許可證核定通知"),
     "certificate": ("Certificate (origin, inspection, quarantine)", "證明書（產地、檢驗、檢疫）"),
     "customs_response": ("Customs response", "海關回應訊息"),
+    "agency_data": ("Inter-agency data exchange", "機關間資料交換"),
 }
 
 __all__ = [
     "DATA_SETS",
     "DATA_SET_TITLES",
+    "AgencyDataExchange",
     "CargoManifest",
     "Certificate",
     "ConveyanceReport",

@@ -53,6 +53,13 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "rule.freight_required": ("business rule", "Trade terms {value} exclude freight: give the freight charge "
                               "so the CIF value can be computed.",
                               "交易條件 {value} 不含運費：請填報運費以計算 CIF 完稅價格。"),
+    "rule.record_count": ("business rule", "RecordQuantity is {value} but the message has {detail} records.",
+                          "筆數填報 {value}，但訊息實有 {detail} 筆資料。"),
+    "rule.record_sequence": ("business rule",
+                             "Record sequence numbers must run 1, 2, 3… (found {value} at position {detail}).",
+                             "資料序號必須依序為 1、2、3…（第 {detail} 筆填為 {value}）。"),
+    "rule.record_field_repeated": ("business rule", "Field {value} is given twice in this record.",
+                                   "本筆資料的欄位 {value} 重複出現。"),
     "rule.item_value_total": ("business rule", "Item prices add up to {value}, above the invoice amount {detail}.",
                               "各項價格合計 {value}，高於發票金額 {detail}。"),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 
+from singlewindow.datamodel.datasets.agency_data import AgencyDataExchange
 from singlewindow.datamodel.datasets.base import Amount, DataSet
 from singlewindow.datamodel.datasets.declaration import Declaration, ExportDeclaration, GovernmentAgencyGoodsItem
 from singlewindow.datamodel.issues import Issue
@@ -26,10 +27,29 @@ Rule = Callable[[Declaration, list[tuple[str, DataSet]]], Iterator[Issue]]
 
 def check_rules(document: DataSet, nodes: list[tuple[str, DataSet]] | None = None) -> list[Issue]:
     """Every business-rule fault; ``nodes`` is the document already walked, if at hand."""
+    if isinstance(document, AgencyDataExchange):
+        return list(_records(document))
     if not isinstance(document, Declaration):
         return []
     walked = nodes if nodes is not None else list(walk(document))
     return [found for rule in RULES for found in rule(document, walked)]
+
+
+def _records(exchange: AgencyDataExchange) -> Iterator[Issue]:
+    """Inter-agency data: the count agrees, records run 1, 2, 3…, no field is named twice in a record."""
+    if exchange.record_quantity != len(exchange.record):
+        yield issue("rule.record_count", "/recordQuantity", value=exchange.record_quantity,
+                    detail=len(exchange.record))
+    for position, record in enumerate(exchange.record, start=1):
+        if record.sequence_numeric != position:
+            yield issue("rule.record_sequence", f"/record/{position - 1}/sequenceNumeric",
+                        value=record.sequence_numeric, detail=position)
+        seen: set[str] = set()
+        for index, field in enumerate(record.field):
+            if field.name in seen:
+                yield issue("rule.record_field_repeated", f"/record/{position - 1}/field/{index}/name",
+                            value=field.name)
+            seen.add(field.name)
 
 
 def currencies_agree(document: DataSet, currencies: set[str]) -> bool:

@@ -114,3 +114,36 @@ def test_only_agencies_use_the_desk(client: Client, flow: Flow, who: str | None,
         party = flow.world[who]
         assert client.login(username=party.username, password=party.password)
     assert client.get("/permits/desk/").status_code == status
+
+
+def test_an_agencys_own_application_service_reaches_the_desk(desk: Client, flow: Flow) -> None:
+    """``quarantine_inspection.apply`` carries a permit application, like the Single Window's own service."""
+    import json
+
+    from singlewindow import testing
+    from singlewindow.permits.tests.flow import run_engines
+    from singlewindow.registry import services as registry
+    from singlewindow.registry.actors import SYSTEM
+    from singlewindow.registry.models import AccessGrant, OrganisationRole, Service
+
+    service = registry.define_service(code="desk-own", name_en="Import quarantine", owner=flow.desk,
+                                      message_type="quarantine_inspection.apply", data_set="permit_application",
+                                      security=Service.Security.SIMPLE, actor=SYSTEM)
+    registry.grant_access(service=service, direction=AccessGrant.Direction.SEND, role=OrganisationRole.TRADER,
+                          actor=SYSTEM)
+    registry.grant_access(service=service, direction=AccessGrant.Direction.RECEIVE, organisation=flow.desk,
+                          actor=SYSTEM)
+    trader = flow.world["trader_a"]
+    body = json.dumps({
+        "functionalReferenceId": "OWN-1", "typeCode": "851", "regulationCode": "TQ1",
+        "agency": {"id": flow.desk.code}, "applicant": {"id": trader.organisation.business_id, "name": "Org trader_a"},
+        "goodsItem": [{"sequenceNumeric": 1, "description": "Orchids", "classificationId": "060390",
+                       "quantity": {"value": "40", "unitCode": "KGM"}}],
+    }).encode()
+    response = Client().post("/api/v1/messages", data=body, **testing.submit_headers(
+        trader, body, message_type="quarantine_inspection.apply", client_reference="own-1", signed=False))
+    assert response.status_code == 201, response.content
+    run_engines()
+    application = Application.objects.get(reference="OWN-1")
+    assert application.agency == flow.desk and application.origin == "direct"
+    assert "OWN-1" in desk.get("/permits/desk/").content.decode()

@@ -16,7 +16,7 @@ from singlewindow.exchange.models import TimelineEvent
 from singlewindow.portal import labels
 from singlewindow.portal.selectors import HomeKind, home_kind
 from singlewindow.registry.models import Organisation
-from singlewindow.registry.selectors import actor_for_user
+from singlewindow.registry.selectors import actor_for_user, data_set_for
 
 register = template.Library()
 
@@ -60,7 +60,7 @@ def membership_role(code: str | None) -> str:
 @register.filter
 def message_title(message_type: str) -> str:
     """The data set's name in the page language, e.g. 進口報單 for import_declaration.*."""
-    titles = DATA_SET_TITLES.get(message_type.split(".", 1)[0])
+    titles = DATA_SET_TITLES.get(data_set_for(message_type))
     if titles is None:
         return message_type
     return titles[1] if _chinese() else titles[0]
