@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 
 OWN_COMMANDS = {"demo", "serve", "worker", "pki", "evidence", "message", "tariff", "risk", "catalogue", "permits",
-                "cargo", "express", "payments"}
+                "cargo", "express", "payments", "customs"}
 
 
 def _setup_django() -> None:
@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     convert.set_defaults(handler=cmd_message_convert)
 
     from singlewindow.cargo import command as cargo_command
+    from singlewindow.customs import command as customs_command
     from singlewindow.customs.risk import command as risk_command
     from singlewindow.customs.tariff import command as tariff_command
     from singlewindow.express import command as express_command
@@ -113,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     risk_command.add_parsers(sub)
     catalogue_command.add_parsers(sub)
     permits_command.add_parsers(sub)
+    customs_command.add_parsers(sub)
     cargo_command.add_parsers(sub)
     express_command.add_parsers(sub)
     payments_command.add_parsers(sub)
