@@ -790,9 +790,10 @@ PART_TITLES = {
     "formats": "Message formats (issue 3): decode and validate",
     "clearance": "Clearance (issue 4): declaration to release-ready notice, risk selection",
     "permits": "Permits (issue 5): G2G verification with write-off",
+    "cargo": "Cargo (issue 6): manifest intake",
 }
 PART_COMMANDS = {"exchange": "--only exchange", "formats": "--only codecs", "clearance": "--only clearance",
-                 "permits": "--only permits"}
+                 "permits": "--only permits", "cargo": "--only cargo"}
 _PART = re.compile(r"<!-- part (\w+): begin -->\n(.*?)<!-- part \1: end -->", re.DOTALL)
 
 

@@ -73,6 +73,8 @@ def declaration(reference: str, ucr: str) -> dict[str, object]:
             "importer": {"id": "30000002", "name": "Formosa Electronics Co., Ltd."},
             "tradeTerms": {"conditionCode": "CIF", "locationId": "TWKEL"},
             "ucr": {"id": ucr},
+            # the bill of lading the goods arrived under: customs matches it against the manifest
+            "previousDocument": [{"id": "OCEA26KEL000123", "typeCode": "705"}],
             "governmentAgencyGoodsItem": [
                 item(1, "Portable computers, 14 inch", "84713000", "CN", "72.0", "96.5", "16000.00", 8),
                 item(2, "Lithium-ion battery packs", "85076000", "VN", "18.0", "22.0", "2400.00", 4),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -91,6 +91,16 @@ class Report:
         return [row for row in self.rows if row.interval.code == code]
 
 
+ArrivalSource = Callable[[list[int]], dict[int, datetime]]
+ARRIVAL_SOURCES: list[ArrivalSource] = []
+"""Give the arrival of cases' goods (the cargo app: its conveyance's actual arrival)."""
+
+
+def register_arrival_source(source: ArrivalSource) -> None:
+    if source not in ARRIVAL_SOURCES:
+        ARRIVAL_SOURCES.append(source)
+
+
 def milestones(events: Iterable[CaseEvent]) -> dict[str, datetime]:
     """The first time a case reached each milestone."""
     found: dict[str, datetime] = {}
@@ -142,8 +152,13 @@ def time_release_report(*, since: date, until: date, office: str | None = None,
         events[event.case_id].append(event)
     durations: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     count = 0
+    arrived: dict[int, datetime] = {}
+    for source in ARRIVAL_SOURCES:
+        arrived.update(source([case.pk for case in cases]))
     for case in cases:
         marks = milestones(events[case.pk])
+        if "arrival" not in marks and case.pk in arrived:
+            marks["arrival"] = arrived[case.pk]
         count += 1
         for interval in INTERVALS:
             if interval.start in marks and interval.end in marks:

@@ -15,6 +15,7 @@ from singlewindow.datamodel.datasets.cargo import CargoManifest, ConveyanceRepor
 from singlewindow.datamodel.datasets.common import Party
 from singlewindow.datamodel.datasets.declaration import Declaration, ExportDeclaration, ImportDeclaration
 from singlewindow.datamodel.datasets.permits import Certificate, PermitApplication, PermitDecision
+from singlewindow.datamodel.datasets.release import ReleaseNotice
 from singlewindow.datamodel.datasets.response import CustomsResponse
 
 
@@ -38,6 +39,7 @@ DATA_SETS: dict[str, type[DataSet]] = {
     "certificate": Certificate,
     "customs_response": CustomsResponse,
     "agency_data": AgencyDataExchange,
+    "release_notice": ReleaseNotice,
 }
 
 DATA_SET_TITLES: dict[str, tuple[str, str]] = {
@@ -50,6 +52,7 @@ DATA_SET_TITLES: dict[str, tuple[str, str]] = {
     "certificate": ("Certificate (origin, inspection, quarantine)", "證明書（產地、檢驗、檢疫）"),
     "customs_response": ("Customs response", "海關回應訊息"),
     "agency_data": ("Inter-agency data exchange", "機關間資料交換"),
+    "release_notice": ("Release notice", "放行通知"),
 }
 
 __all__ = [
@@ -67,4 +70,5 @@ __all__ = [
     "ImportDeclaration",
     "PermitApplication",
     "PermitDecision",
+    "ReleaseNotice",
 ]

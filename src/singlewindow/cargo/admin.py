@@ -1,0 +1,59 @@
+"""Back office views of the cargo register: read-only, since every change goes through a service
+(and its evidence entry); the matching rule per office is the one setting kept here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from singlewindow.cargo.models import Bill, Conveyance, DiscrepancyReport, Manifest, ManifestVersion, MatchingRule
+
+
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Manifest)
+class ManifestAdmin(ReadOnly):
+    list_display = ("reference", "carrier", "direction", "office", "conveyance_reference", "arrival_at", "version",
+                    "cancelled")
+    list_filter = ("direction", "cancelled")
+    search_fields = ("reference", "conveyance_reference")
+
+
+@admin.register(ManifestVersion)
+class ManifestVersionAdmin(ReadOnly):
+    list_display = ("manifest", "number", "function_code", "source", "actor", "at", "change_count")
+
+
+@admin.register(Bill)
+class BillAdmin(ReadOnly):
+    list_display = ("number", "kind", "carrier", "manifest", "packages", "allocated", "released", "gated_out",
+                    "warehouse")
+    search_fields = ("number",)
+    list_select_related = ("carrier", "manifest", "warehouse")
+
+
+@admin.register(Conveyance)
+class ConveyanceAdmin(ReadOnly):
+    list_display = ("reference", "carrier", "kind", "conveyance_reference", "port", "actual_at", "cancelled")
+
+
+@admin.register(DiscrepancyReport)
+class DiscrepancyReportAdmin(ReadOnly):
+    list_display = ("bill", "kind", "state", "warehouse", "manifest_packages", "found_packages", "filed_at")
+    list_filter = ("state", "kind")
+
+
+@admin.register(MatchingRule)
+class MatchingRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ("office", "require_bill")
