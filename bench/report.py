@@ -791,9 +791,11 @@ PART_TITLES = {
     "clearance": "Clearance (issue 4): declaration to release-ready notice, risk selection",
     "permits": "Permits (issue 5): G2G verification with write-off",
     "cargo": "Cargo (issue 6): manifest intake",
+    "express": "Express (issue 6): appointment queue operations",
 }
 PART_COMMANDS = {"exchange": "--only exchange", "formats": "--only codecs", "clearance": "--only clearance",
-                 "permits": "--only permits", "cargo": "--only cargo"}
+                 "permits": "--only permits", "cargo": "--only cargo",
+                 "express": "--only express"}
 _PART = re.compile(r"<!-- part (\w+): begin -->\n(.*?)<!-- part \1: end -->", re.DOTALL)
 
 

@@ -53,7 +53,7 @@ FLOOR_PATH = "/bench/floor"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short phases (a smoke run)")
-    parser.add_argument("--only", choices=("exchange", "codecs", "clearance", "permits", "cargo"),
+    parser.add_argument("--only", choices=("exchange", "codecs", "clearance", "permits", "cargo", "express"),
                         help="run one part; the other part of the output file is kept as it was")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "SW_BENCH_POSTGRES_URL", os.environ.get("SW_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)),
@@ -734,6 +734,10 @@ def run_cargo(args: argparse.Namespace) -> dict[str, Any]:
     return run_apart("cargo.py", args, "--runs", "3" if args.quick else "5")
 
 
+def run_express(args: argparse.Namespace) -> dict[str, Any]:
+    return run_apart("express.py", args, "--duration", "5" if args.quick else "10")
+
+
 def write_part(output: Path, name: str, text: str) -> None:
     """Replace one part of the output file, keeping the others as they are."""
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -768,6 +772,13 @@ def main(argv: list[str] | None = None) -> int:
         write_part(args.output, "cargo", cargo.render(manifests))
         print(cargo.summary(manifests))
         passed = passed and cargo.passed(manifests)
+    if args.only in (None, "express"):
+        import express
+
+        queue = raw["express"] = run_express(args)
+        write_part(args.output, "express", express.render(queue))
+        print(express.summary(queue))
+        passed = passed and express.passed(queue)
     if args.only in (None, "exchange"):
         results = raw["exchange"] = run_exchange(args)
         write_part(args.output, "exchange", report.render_exchange(results))
