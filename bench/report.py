@@ -792,10 +792,11 @@ PART_TITLES = {
     "permits": "Permits (issue 5): G2G verification with write-off",
     "cargo": "Cargo (issue 6): manifest intake",
     "express": "Express (issue 6): appointment queue operations",
+    "payments": "Payments (issue 7): bank payment confirmations",
 }
 PART_COMMANDS = {"exchange": "--only exchange", "formats": "--only codecs", "clearance": "--only clearance",
                  "permits": "--only permits", "cargo": "--only cargo",
-                 "express": "--only express"}
+                 "express": "--only express", "payments": "--only payments"}
 _PART = re.compile(r"<!-- part (\w+): begin -->\n(.*?)<!-- part \1: end -->", re.DOTALL)
 
 

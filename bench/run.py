@@ -53,7 +53,8 @@ FLOOR_PATH = "/bench/floor"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="short phases (a smoke run)")
-    parser.add_argument("--only", choices=("exchange", "codecs", "clearance", "permits", "cargo", "express"),
+    parser.add_argument("--only", choices=("exchange", "codecs", "clearance", "permits", "cargo", "express",
+                                           "payments"),
                         help="run one part; the other part of the output file is kept as it was")
     parser.add_argument("--postgres-url", default=os.environ.get(
         "SW_BENCH_POSTGRES_URL", os.environ.get("SW_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)),
@@ -738,6 +739,10 @@ def run_express(args: argparse.Namespace) -> dict[str, Any]:
     return run_apart("express.py", args, "--duration", "5" if args.quick else "10")
 
 
+def run_payments(args: argparse.Namespace) -> dict[str, Any]:
+    return run_apart("payments.py", args, "--orders", "300" if args.quick else "3000")
+
+
 def write_part(output: Path, name: str, text: str) -> None:
     """Replace one part of the output file, keeping the others as they are."""
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -779,6 +784,13 @@ def main(argv: list[str] | None = None) -> int:
         write_part(args.output, "express", express.render(queue))
         print(express.summary(queue))
         passed = passed and express.passed(queue)
+    if args.only in (None, "payments"):
+        import payments
+
+        paid = raw["payments"] = run_payments(args)
+        write_part(args.output, "payments", payments.render(paid))
+        print(payments.summary(paid))
+        passed = passed and payments.passed(paid)
     if args.only in (None, "exchange"):
         results = raw["exchange"] = run_exchange(args)
         write_part(args.output, "exchange", report.render_exchange(results))

@@ -14,6 +14,7 @@ from singlewindow.datamodel.datasets.base import DataSet
 from singlewindow.datamodel.datasets.cargo import CargoManifest, ConveyanceReport
 from singlewindow.datamodel.datasets.common import Party
 from singlewindow.datamodel.datasets.declaration import Declaration, ExportDeclaration, ImportDeclaration
+from singlewindow.datamodel.datasets.payments import DutyPayment, ElectronicGuarantee, PaymentResponse
 from singlewindow.datamodel.datasets.permits import Certificate, PermitApplication, PermitDecision
 from singlewindow.datamodel.datasets.release import ReleaseNotice
 from singlewindow.datamodel.datasets.response import CustomsResponse
@@ -39,6 +40,9 @@ DATA_SETS: dict[str, type[DataSet]] = {
     "certificate": Certificate,
     "customs_response": CustomsResponse,
     "agency_data": AgencyDataExchange,
+    "duty_payment": DutyPayment,
+    "electronic_guarantee": ElectronicGuarantee,
+    "payment_response": PaymentResponse,
     "release_notice": ReleaseNotice,
 }
 
@@ -52,6 +56,9 @@ DATA_SET_TITLES: dict[str, tuple[str, str]] = {
     "certificate": ("Certificate (origin, inspection, quarantine)", "證明書（產地、檢驗、檢疫）"),
     "customs_response": ("Customs response", "海關回應訊息"),
     "agency_data": ("Inter-agency data exchange", "機關間資料交換"),
+    "duty_payment": ("Duty payment notification", "稅費繳納通知"),
+    "electronic_guarantee": ("Electronic guarantee", "電子保證"),
+    "payment_response": ("Customs answer to a bank", "海關回復銀行訊息"),
     "release_notice": ("Release notice", "放行通知"),
 }
 
@@ -66,8 +73,11 @@ __all__ = [
     "DataSet",
     "Declaration",
     "Document",
+    "DutyPayment",
+    "ElectronicGuarantee",
     "ExportDeclaration",
     "ImportDeclaration",
+    "PaymentResponse",
     "PermitApplication",
     "PermitDecision",
     "ReleaseNotice",
