@@ -418,37 +418,43 @@ def _set_amount(case: Case, actor: Actor, amount_due: Decimal | None) -> None:
 
 @transaction.atomic
 def record_payment(case: Case, *, actor: Actor, amount: Decimal, reference: str, guarantee: bool = False) -> None:
-    """A payment (or a guarantee covering the amount) arrived; release follows when all is covered."""
-    case.refresh_from_db()
+    """A payment (or a guarantee covering the amount) arrived; release follows when all is covered.
+
+    Paid and released (or guaranteed and released) are written in one burst of one run, so the
+    evidence lock is taken once, for two round trips, whatever the steps.
+    """
     if amount <= 0:
         raise CaseError("case.bad_amount", "The amount must be positive.", "金額必須大於零。")
     if not reference.strip():
         raise CaseError("case.no_reference", "Give the payment reference.", "請提供繳款參考號碼。")
-    _open(case, S.AWAITING_PAYMENT, S.GUARANTEED, S.RELEASED)
-    if case.state in (S.GUARANTEED, S.RELEASED) and not guarantee:
-        # Released before payment: the duties are paid later and the case stays released.
-        paid = case.amount_paid + amount
-        Case.objects.filter(pk=case.pk).update(amount_paid=paid, updated_at=timezone.now())
-        _record(case, case.state, case.state, actor=actor, kind="paid", at=timezone.now(), message_id=None,
+    locked = lock_case(case)
+    _open(locked, S.AWAITING_PAYMENT, S.GUARANTEED, S.RELEASED)
+    paid = locked.amount_paid + amount
+    if guarantee and amount < locked.amount_due - locked.amount_paid:
+        raise CaseError("case.guarantee_short", "The guarantee does not cover the amount due.",
+                        "擔保金額不足以涵蓋應納稅費。")
+    if not guarantee and locked.state == S.AWAITING_PAYMENT and paid < locked.amount_due:
+        Case.objects.filter(pk=locked.pk).update(amount_paid=paid)
+        return  # a partial payment: the case keeps waiting for the rest
+    with CaseRun(locked) as run:
+        if locked.state in (S.GUARANTEED, S.RELEASED) and not guarantee:
+            # Released before payment: the duties are paid later and the case stays released.
+            change, event = _records_for(
+                locked, locked.state, locked.state, actor=actor, kind="paid", at=timezone.now(), message_id=None,
                 note=(f"paid NT${amount:,.0f} ({reference})", f"已繳納新臺幣 {amount:,.0f} 元（{reference}）"),
                 data={"reference": reference, "amount": str(amount)})
-        return
-    if guarantee:
-        if amount < case.amount_due - case.amount_paid:
-            raise CaseError("case.guarantee_short", "The guarantee does not cover the amount due.",
-                            "擔保金額不足以涵蓋應納稅費。")
-        transition(case, S.GUARANTEED, actor=actor, data={"reference": reference, "amount": str(amount)})
-        transition(case, S.RELEASED, actor=actor, note=("Released against the guarantee.", "憑擔保先放後稅。"))
-        return
-    paid = case.amount_paid + amount
-    if case.state == S.AWAITING_PAYMENT and paid < case.amount_due:
-        Case.objects.filter(pk=case.pk).update(amount_paid=paid)
-        return  # a partial payment: the case keeps waiting for the rest
-    transition(case, S.PAID, actor=actor,
-               data={"reference": reference, "amount": str(amount)}, fields={"amount_paid": paid})
-    case.refresh_from_db()
-    if case.state == S.PAID:
-        transition(case, S.RELEASED, actor=actor)
+            run.add({"amount_paid": paid, "updated_at": event.at}, change, event)
+            return
+        if guarantee:
+            transition(locked, S.GUARANTEED, actor=actor, data={"reference": reference, "amount": str(amount)},
+                       run=run)
+            transition(locked, S.RELEASED, actor=actor, note=("Released against the guarantee.", "憑擔保先放後稅。"),
+                       run=run)
+            return
+        transition(locked, S.PAID, actor=actor, data={"reference": reference, "amount": str(amount)},
+                   fields={"amount_paid": paid}, run=run)
+        if locked.state == S.PAID:
+            transition(locked, S.RELEASED, actor=actor, run=run)
 
 
 @transaction.atomic

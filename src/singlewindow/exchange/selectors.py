@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
+from collections import OrderedDict
+
 from django.db.models import Q, QuerySet
 
 from singlewindow.datamodel.codecs import codec_named
@@ -79,11 +83,33 @@ def webhook_of(actor: Actor) -> WebhookEndpoint | None:
     return WebhookEndpoint.objects.filter(organisation=actor.organisation).first()
 
 
+_DOCUMENTS: OrderedDict[uuid.UUID, DataSet] = OrderedDict()
+_DOCUMENTS_KEPT = 256
+_documents_lock = threading.Lock()
+
+
 def document_of(message: Message) -> DataSet:
     """The harmonised data set a stored message carries, decoded from its original format.
 
-    Intake validated it fully, so only the schema layer runs again here.
+    Intake validated it fully, so only the schema layer runs again here. A message never
+    changes and its data set is immutable, so the last few hundred decoded are kept: one
+    transaction often reads the same message in several places (the customs engine, then the
+    payment order it makes).
     """
+    with _documents_lock:
+        kept = _DOCUMENTS.get(message.pk)
+        if kept is not None:
+            _DOCUMENTS.move_to_end(message.pk)
+            return kept
+    model = _decode(message)
+    with _documents_lock:
+        _DOCUMENTS[message.pk] = model
+        if len(_DOCUMENTS) > _DOCUMENTS_KEPT:
+            _DOCUMENTS.popitem(last=False)
+    return model
+
+
+def _decode(message: Message) -> DataSet:
     codec = codec_named(message.format)
     if codec is None:
         raise LookupError(f"no codec {message.format!r} for message {message.id}")
