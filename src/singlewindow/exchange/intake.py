@@ -155,14 +155,20 @@ def _prepare(envelope: Envelope, actor: Actor, digest: str) -> PreparedMessage:
         raise ExchangeError(ExchangeErrorCode.UNSUPPORTED_CONTENT_TYPE,
                             detail=f"{codec.name} does not carry the {dataset} data set")
     document = decode_and_validate(codec, dataset, envelope.payload)
-    if not selectors.may_send(sender, service):
+    # an inter-agency answer: the agency asked may answer and the asker receive it, on the question's service
+    asker = routing.asker_of(envelope.message_type, document, sender) if dataset == "agency_data" else None
+    if asker is None and getattr(document, "question_message_id", None):
+        raise ExchangeError(ExchangeErrorCode.UNAUTHORISED_SENDER,
+                            detail=f"no {envelope.message_type} question with that message id was delivered to "
+                                   f"{sender.code}")
+    if asker is None and not selectors.may_send(sender, service):
         raise ExchangeError(ExchangeErrorCode.UNAUTHORISED_SENDER,
                             detail=f"{sender.code} may not send {envelope.message_type}")
     signer = _verify_signature(envelope, sender, service)
     recipients = tuple(
         organisation
         for organisation in routing.route(routing.RoutingContext(envelope.message_type, document, sender))
-        if selectors.may_receive(organisation, service)
+        if (asker is not None and organisation.pk == asker.pk) or selectors.may_receive(organisation, service)
     )
     if not recipients:
         raise ExchangeError(ExchangeErrorCode.NO_ROUTE,

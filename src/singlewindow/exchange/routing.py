@@ -95,11 +95,16 @@ def _response_to_declarant(context: RoutingContext) -> list[Organisation]:
 
 @register_route("agency_data")
 def _addressed_agencies(context: RoutingContext) -> list[Organisation]:
-    """Inter-agency data goes to the agencies it addresses; addressing none, to those the service names.
+    """Inter-agency data goes to the agencies it addresses; addressing none, to those the service names;
+    an answer, to whoever asked the question.
 
-    Intake then keeps only recipients holding a receive grant, so addressing an agency the
-    service does not serve sends it nothing (and a message left with no recipient is refused).
+    Intake then keeps only recipients holding a receive grant (or the asker of an answer), so
+    addressing an agency the service does not serve sends it nothing (and a message left with
+    no recipient is refused).
     """
+    asker = asker_of(context.message_type, context.document, context.sender)
+    if asker is not None:
+        return [asker]
     addressed = [party.id for party in context.document.recipient if party.id]
     if addressed:
         return selectors.organisations_by_business_ids(addressed)
@@ -107,8 +112,24 @@ def _addressed_agencies(context: RoutingContext) -> list[Organisation]:
     return selectors.named_receivers(service) if service is not None else []
 
 
-def _declarant_sql() -> str:
-    """The sender of a message delivered to the responder; plain SQL, as this runs for every response."""
+def asker_of(message_type: str, document: Any, responder: Organisation) -> Organisation | None:
+    """Who asked the question an inter-agency answer names: its sender, if the question went out on
+    this message type and was delivered to ``responder``; otherwise None (not an answer, or not
+    one ``responder`` may give)."""
+    question = _uuid_or_none(getattr(document, "question_message_id", None) or "")
+    if question is None:
+        return None
+    from singlewindow.exchange.models import Message
+
+    params = [Message._meta.get_field("id").get_db_prep_value(question, connection),
+              Organisation._meta.get_field("id").get_db_prep_value(responder.pk, connection), message_type]
+    found = list(Organisation.objects.raw(_declarant_sql(same_type=True), params))
+    return found[0] if found else None
+
+
+def _declarant_sql(*, same_type: bool = False) -> str:
+    """The sender of a message delivered to the responder (``same_type``: and of this message type);
+    plain SQL, as this runs for every response."""
     from singlewindow.exchange.models import Delivery, Message
 
     quote = connection.ops.quote_name
@@ -116,7 +137,8 @@ def _declarant_sql() -> str:
     deliveries = quote(Delivery._meta.db_table)
     # Identifiers come from model metadata; the values travel as parameters.
     return (f"SELECT o.* FROM {organisations} o JOIN {messages} m ON m.sender_id = o.id "  # noqa: S608
-            f"JOIN {deliveries} d ON d.message_id = m.id WHERE m.id = %s AND d.recipient_id = %s LIMIT 1")
+            f"JOIN {deliveries} d ON d.message_id = m.id WHERE m.id = %s AND d.recipient_id = %s"
+            + (" AND m.message_type = %s" if same_type else "") + " LIMIT 1")
 
 
 class _NoDeclarant(Exception):

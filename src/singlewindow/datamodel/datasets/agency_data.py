@@ -23,6 +23,7 @@ from singlewindow.datamodel.datasets.common import Party
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][A-Za-z0-9]{0,39}$")]
 """Lower camel case, as the JSON data sets spell their elements."""
 
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 MAX_RECORDS = 10_000
 MAX_FIELDS = 60
 
@@ -54,7 +55,11 @@ class AgencyDataExchange(DataSet):
     subject: Text256 | None = None
     """What the exchange is about: the query asked, or what a batch holds."""
     previous_reference_id: Id35 | None = None
-    """The exchange this one answers, cancels or replaces."""
+    """The reference of the exchange this one cancels or replaces."""
+    question_message_id: Annotated[str, StringConstraints(pattern=UUID_PATTERN)] | None = None
+    """The exchange's message id of the question this answers (real-time and verification services).
+    The answer goes back to whoever asked, on the same service: the agency that received the
+    question may answer it, and the asker receives the answer, without further grants."""
     period_start_date_time: DateOrTime | None = None
     period_end_date_time: DateOrTime | None = None
     ucr: Id35 | None = None

@@ -149,3 +149,40 @@ def test_loading_the_catalogue_names_the_data_sets_even_of_services_registered_b
     registry.load_catalogue(actor=SYSTEM)
     assert Service.objects.get(code="customs-trade-statistics").data_set == "agency_data"
     assert Service.objects.get(code="customs-import-declaration").data_set == ""
+
+
+def test_an_answer_goes_back_to_whoever_asked_on_the_same_service(client: Any, world: testing.World) -> None:
+    agency = world["agency"]
+    question = {**exchange_document(records=1, subject="Is 30000007 registered?"),
+                "recipient": [{"id": agency.organisation.business_id}]}
+    asked = send(client, world["customs"], question, message_type=QUERY, reference="q-1")
+    assert asked.status_code == 201, asked.content
+    question_id = asked.json()["receipt"]["message_id"]
+    answer = exchange_document(records=1, functionalReferenceId="ANS-1", questionMessageId=question_id,
+                               record=[{"sequenceNumeric": 1, "field": [{"name": "businessId", "value": "30000007"},
+                                                                        {"name": "registered", "value": "yes"}]}])
+    # the agency holds no send grant on the service: answering the question it received is enough
+    answered = send(client, agency, answer, message_type=QUERY, reference="a-1")
+    assert answered.status_code == 201, answered.content
+    deliveries = Delivery.objects.filter(message_id=answered.json()["receipt"]["message_id"])
+    assert list(deliveries.values_list("recipient__code", flat=True)) == [world["customs"].code]
+
+
+@pytest.mark.parametrize("who", ["bank", "agency_wrong_question", "agency_other_type"])
+def test_only_the_agency_asked_may_answer(client: Any, world: testing.World, who: str) -> None:
+    agency = world["agency"]
+    question = {**exchange_document(records=1), "recipient": [{"id": agency.organisation.business_id}]}
+    question_id = send(client, world["customs"], question, message_type=QUERY, reference="q-2").json()[
+        "receipt"]["message_id"]
+    batch_id = send(client, world["customs"], exchange_document(), reference="b-2").json()["receipt"]["message_id"]
+    answerer, answered = {
+        "bank": (world["bank"], question_id),  # was not asked
+        "agency_wrong_question": (agency, "0190a2b4-0000-7000-8000-000000000000"),  # no such question
+        "agency_other_type": (agency, batch_id),  # a batch, not a question of this service
+    }[who]
+    before = Message.objects.count()
+    response = send(client, answerer, exchange_document(records=1, questionMessageId=answered), message_type=QUERY,
+                    reference=f"a-{who}")
+    assert response.status_code == 403, response.content
+    assert response.json()["errors"][0]["code"] == "access.unauthorised_sender"
+    assert Message.objects.count() == before
