@@ -124,3 +124,9 @@ def load_demo(*, actor: Actor) -> None:
     if bill is not None:
         record_receipt(bill=bill, packages=12, gross_kg=Decimal("118.5"), note="Container OCLU1234565 devanned.",
                        actor=Actor(organisation=warehouse, membership_role="operator"))
+    # Keelung enforces the match (the example declaration cites the bill); Kaohsiung leaves it optional.
+    keelung = Organisation.objects.filter(code="tw-customs-keelung").first()
+    if keelung is not None:
+        from singlewindow.cargo.services import set_matching_rule
+
+        set_matching_rule(office=keelung, require_bill=True, actor=actor)

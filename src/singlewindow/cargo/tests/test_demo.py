@@ -26,3 +26,6 @@ def test_the_demo_world_has_manifests_an_arrival_and_the_example_bill_received(
     assert bill.receipt.packages == 12
     assert Conveyance.objects.get(conveyance_reference="OS026N").actual_at is not None
     assert Bill.objects.filter(manifest__carrier__code="tw-carrier-skyway", kind="house").count() == 3
+    from singlewindow.cargo.models import MatchingRule
+
+    assert MatchingRule.objects.get(office__code="tw-customs-keelung").require_bill
