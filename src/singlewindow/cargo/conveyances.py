@@ -18,7 +18,8 @@ from singlewindow.exchange.models import Delivery
 from singlewindow.exchange.selectors import document_of
 from singlewindow.exchange.services import record_state_change
 from singlewindow.registry.actors import Actor
-from singlewindow.registry.models import Organisation
+from singlewindow.registry.models import Organisation, OrganisationRole
+from singlewindow.registry.selectors import organisations_by_business_ids
 
 
 def handle_conveyance_delivery(delivery: Delivery, actor: Actor) -> None:
@@ -28,12 +29,27 @@ def handle_conveyance_delivery(delivery: Delivery, actor: Actor) -> None:
     if not isinstance(document, ConveyanceReport):
         return
     try:
-        record_conveyance(document, carrier=message.sender, office=delivery.recipient, message_id=message.id,
-                          actor=actor)
+        record_conveyance(document, carrier=_carrier_of(document, message.sender), office=delivery.recipient,
+                          message_id=message.id, actor=actor)
     except CargoError as error:
         from singlewindow.cargo.answers import refuse_manifest
 
         refuse_manifest(message, actor, error.en, error.zh, code=error.code)
+
+
+def _carrier_of(document: ConveyanceReport, filer: Organisation) -> Organisation:
+    """The carrier the report is about: the filer, unless a port authority files for it (MTNet's role),
+    in which case the report names the carrier by business ID."""
+    if OrganisationRole.PORT_AUTHORITY not in filer.role_codes:
+        return filer
+    named = document.carrier.id if document.carrier is not None else None
+    found = [o for o in organisations_by_business_ids([named]) if OrganisationRole.CARRIER in o.role_codes] \
+        if named else []
+    if not found:
+        raise errors.invalid("cargo.carrier_unknown",
+                             "A port authority's report must name a registered carrier by business ID.",
+                             "港務機關申報之進出港報告須以統一編號載明已登錄之運輸業者。")
+    return found[0]
 
 
 @transaction.atomic

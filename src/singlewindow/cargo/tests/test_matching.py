@@ -81,3 +81,16 @@ def test_conveyance_reports_change_and_cancel(client: Any, cargo: CargoWorld) ->
     send(client, cargo["carrier"], conveyance("ARR-9", function="1"), "arr-9-cancel",
          message_type="conveyance_report.submit")
     assert Conveyance.objects.get(reference="ARR-9").cancelled
+
+
+def test_the_port_authority_files_arrivals_for_the_carrier(client: Any, cargo: CargoWorld) -> None:
+    """MTNet's role: the port authority reports the vessel's arrival, naming the carrier it is for."""
+    send(client, cargo["port"], conveyance("ARR-P", actual="2026-03-02T08:00:00+00:00"), "arr-p",
+         message_type="conveyance_report.submit")
+    recorded = Conveyance.objects.get(reference="ARR-P")
+    assert recorded.carrier == cargo["carrier"].organisation and recorded.actual_at is not None
+    unnamed = conveyance("ARR-Q")
+    unnamed["carrier"] = {"id": "30000013", "name": "Not a carrier"}  # a broker's business ID
+    send(client, cargo["port"], unnamed, "arr-q", message_type="conveyance_report.submit")
+    assert not Conveyance.objects.filter(reference="ARR-Q").exists()
+    assert any("registered carrier" in text for text in cargo_answers(cargo["port"]))

@@ -30,8 +30,10 @@ CARGO_PARTIES = (
 )
 SERVICES = (
     ("cargo-manifest", "cargo_manifest.submit", CERT, (R.CARRIER, R.FORWARDER), (R.CUSTOMS_OFFICE,)),
-    ("cargo-conveyance", "conveyance_report.submit", CERT, (R.CARRIER,), (R.CUSTOMS_OFFICE, R.PORT_AUTHORITY)),
-    ("cargo-response", "customs_response.cargo_notification", SIMPLE, (R.CUSTOMS_OFFICE,), (R.CARRIER,)),
+    ("cargo-conveyance", "conveyance_report.submit", CERT, (R.CARRIER, R.PORT_AUTHORITY),
+     (R.CUSTOMS_OFFICE, R.PORT_AUTHORITY)),
+    ("cargo-response", "customs_response.cargo_notification", SIMPLE, (R.CUSTOMS_OFFICE,),
+     (R.CARRIER, R.PORT_AUTHORITY)),
     ("cargo-release", "release_notice.notification", CERT, (R.CUSTOMS_OFFICE,),
      (R.WAREHOUSE_OPERATOR, R.TRADER, R.CUSTOMS_BROKER)),
 )
