@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -156,11 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             run.recreate_database(args.postgres_url, args.db_name)
             results["database"] = "PostgreSQL"
             results["postgres"] = run.server_facts(database)
-        env = {**os.environ, "SW_DATABASE_URL": database, "SW_DATA_DIR": str(workdir / "data"),
-               "SW_PKI_DIR": str(workdir / "pki"), "SW_LOG_LEVEL": "ERROR",
-               "SW_SECRET_KEY": secrets.token_urlsafe(32), "DJANGO_SETTINGS_MODULE": "singlewindow.settings",
-               "SW_TASKS_IMMEDIATE": "0"}
-        (workdir / "pki").mkdir()
+        env = run.bench_env(workdir, database)
         done = run.cli(env, "migrate", "--verbosity", "0")
         if done.returncode != 0:
             raise SystemExit(f"migrate failed: {done.stderr[-2000:]}")
@@ -176,11 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
         connections.close_all()
     if not args.sqlite:
-        import psycopg
-        from psycopg import sql
-
-        with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.db_name)))
+        run.drop_database(args.postgres_url, args.db_name)
     totals = [r["total_s"] for r in runs]
     results.update(runs=runs, median_s=statistics.median(totals), worst_s=max(totals),
                    median_intake_s=statistics.median(r["intake_s"] for r in runs),

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -121,12 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                                "duration": args.duration, "machine": probes.machine()}
     with tempfile.TemporaryDirectory(prefix="sw-bench-clearance-") as tmp:
         workdir = Path(tmp)
-        env = {**os.environ, "SW_DATABASE_URL": bench_url, "SW_DATA_DIR": str(workdir / "data"),
-               "SW_PKI_DIR": str(workdir / "pki"), "SW_LOG_LEVEL": "ERROR",
-               "SW_SECRET_KEY": secrets.token_urlsafe(32), "DJANGO_SETTINGS_MODULE": "singlewindow.settings"}
-        for key in ("SW_DEBUG", "SW_TASKS_IMMEDIATE"):
-            env.pop(key, None)
-        (workdir / "pki").mkdir()
+        env = run.bench_env(workdir, bench_url)
         for command in (("migrate", "--verbosity", "0"), ("tariff", "sample")):
             done = run.cli(env, *command)
             if done.returncode != 0:
@@ -175,12 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                 worker.wait(timeout=20)
         ids = _message_ids(measured)
         results["latency"] = release_ready_latencies(ids)
-    import psycopg
-    from psycopg import sql
-
     connections.close_all()
-    with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.db_name)))
+    run.drop_database(args.postgres_url, args.db_name)
     results["duration_s"] = (datetime.now(UTC) - started_at).total_seconds()
     args.json.write_text(json.dumps(results, indent=2, default=str))
     return 0

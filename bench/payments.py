@@ -34,7 +34,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -333,12 +332,7 @@ def main(argv: list[str] | None = None) -> int:
                                "target_rate": TARGET_RATE}
     with tempfile.TemporaryDirectory(prefix="sw-bench-payments-") as tmp:
         workdir = Path(tmp)
-        env = {**os.environ, "SW_DATABASE_URL": bench_url, "SW_DATA_DIR": str(workdir / "data"),
-               "SW_PKI_DIR": str(workdir / "pki"), "SW_LOG_LEVEL": "ERROR",
-               "SW_SECRET_KEY": secrets.token_urlsafe(32), "DJANGO_SETTINGS_MODULE": "singlewindow.settings"}
-        for key in ("SW_DEBUG", "SW_TASKS_IMMEDIATE"):
-            env.pop(key, None)
-        (workdir / "pki").mkdir()
+        env = run.bench_env(workdir, bench_url)
         for command in (("migrate", "--verbosity", "0"), ("tariff", "sample")):
             done = run.cli(env, *command)
             if done.returncode != 0:
@@ -387,11 +381,7 @@ def main(argv: list[str] | None = None) -> int:
             results["parts"] = run_workers(env, parts, workdir)
             results["parts_check"] = check_parts(part_orders, args.parts)
     connections.close_all()
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(args.db_name)))
+    run.drop_database(args.postgres_url, args.db_name)
     results["duration_s"] = (datetime.now(UTC) - started_at).total_seconds()
     args.json.write_text(json.dumps(results, indent=2, default=str))
     figures, verdict_check = results["confirmations"], results["check"]

@@ -108,9 +108,26 @@ def recreate_database(admin_url: str, name: str) -> None:
     """Drop and create the benchmark database (never the one named in ``admin_url``)."""
     if urlsplit(admin_url).path.strip("/") == name:
         raise SystemExit("the benchmark database must differ from the administrative one")
+    drop_database(admin_url, name)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def drop_database(admin_url: str, name: str) -> None:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def bench_env(workdir: Path, database_url: str) -> dict[str, str]:
+    """The environment of a benchmark's own Django: its database, fresh data and PKI directories under
+    ``workdir``, a new secret, quiet logs and the real task queue."""
+    env = {**os.environ, "SW_DATABASE_URL": database_url, "SW_DATA_DIR": str(workdir / "data"),
+           "SW_PKI_DIR": str(workdir / "pki"), "SW_LOG_LEVEL": "ERROR", "SW_SECRET_KEY": secrets.token_urlsafe(32),
+           "DJANGO_SETTINGS_MODULE": "singlewindow.settings"}
+    for key in ("SW_DEBUG", "SW_TASKS_IMMEDIATE"):
+        env.pop(key, None)
+    (workdir / "pki").mkdir(exist_ok=True)
+    return env
 
 
 def server_facts(url: str) -> dict[str, str]:
@@ -652,15 +669,7 @@ def run_exchange(args: argparse.Namespace) -> dict[str, Any]:
     recreate_database(args.postgres_url, args.db_name)
     with tempfile.TemporaryDirectory(prefix="sw-bench-") as tmp:
         workdir = Path(tmp)
-        env = {
-            **os.environ, "SW_DATABASE_URL": bench_url, "SW_DATA_DIR": str(workdir / "data"),
-            "SW_PKI_DIR": str(workdir / "pki"), "SW_LOG_LEVEL": "ERROR",
-            "SW_SECRET_KEY": secrets.token_urlsafe(32),
-            "DJANGO_SETTINGS_MODULE": "singlewindow.settings",
-        }
-        for key in ("SW_DEBUG", "SW_TASKS_IMMEDIATE"):
-            env.pop(key, None)
-        (workdir / "pki").mkdir()
+        env = bench_env(workdir, bench_url)
         migrated = cli(env, "migrate", "--verbosity", "0")
         if migrated.returncode != 0:
             raise SystemExit(f"migrate failed: {migrated.stderr}")
@@ -699,9 +708,7 @@ def run_exchange(args: argparse.Namespace) -> dict[str, Any]:
         "load": load, "profile": profile, "evidence": evidence, "verify": verification,
     }
     if not args.keep_db:
-        with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                sql.Identifier(args.db_name)))
+        drop_database(args.postgres_url, args.db_name)
     return results
 
 
