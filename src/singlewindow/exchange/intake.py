@@ -167,7 +167,8 @@ def _prepare(envelope: Envelope, actor: Actor, digest: str) -> PreparedMessage:
     signer = _verify_signature(envelope, sender, service)
     recipients = tuple(
         organisation
-        for organisation in routing.route(routing.RoutingContext(envelope.message_type, document, sender))
+        for organisation in routing.route(routing.RoutingContext(envelope.message_type, document, sender, dataset,
+                                                                 asker))
         if (asker is not None and organisation.pk == asker.pk) or selectors.may_receive(organisation, service)
     )
     if not recipients:

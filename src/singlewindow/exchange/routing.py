@@ -24,6 +24,8 @@ class RoutingContext:
     message_type: str
     document: Any  # the validated data set
     sender: Organisation
+    dataset: str  # the data set the message type's service carries
+    asker: Organisation | None = None  # an inter-agency answer's asker (``asker_of``), found by intake
 
 
 RouteRule = Callable[[RoutingContext], list[Organisation]]
@@ -40,9 +42,8 @@ def register_route(dataset: str) -> Callable[[RouteRule], RouteRule]:
 
 def route(context: RoutingContext) -> list[Organisation]:
     """Every recipient the rules give, once each, never the sender itself."""
-    dataset = selectors.data_set_for(context.message_type)
     seen: dict[Any, Organisation] = {}
-    for rule in _RULES.get(dataset, []):
+    for rule in _RULES.get(context.dataset, []):
         for organisation in rule(context):
             if organisation.pk != context.sender.pk:
                 seen.setdefault(organisation.pk, organisation)
@@ -102,9 +103,8 @@ def _addressed_agencies(context: RoutingContext) -> list[Organisation]:
     addressing an agency the service does not serve sends it nothing (and a message left with
     no recipient is refused).
     """
-    asker = asker_of(context.message_type, context.document, context.sender)
-    if asker is not None:
-        return [asker]
+    if context.asker is not None:
+        return [context.asker]
     addressed = [party.id for party in context.document.recipient if party.id]
     if addressed:
         return selectors.organisations_by_business_ids(addressed)
