@@ -73,8 +73,10 @@ def released_cases(day: date) -> list[tuple[Case, datetime]]:
 def trade_statistics_records(day: date) -> list[dict[str, str]]:
     """One record per goods item of each declaration released on ``day``: plain field -> value text."""
     records = []
-    for case, released_at in released_cases(day):
-        declaration = document_of(Message.objects.get(pk=case.latest_message_id))
+    released = released_cases(day)
+    messages = Message.objects.in_bulk([case.latest_message_id for case, _ in released])
+    for case, released_at in released:
+        declaration = document_of(messages[case.latest_message_id])
         if not isinstance(declaration, Declaration):
             continue
         values = {int(item["sequence"]): item["customs_value"] for item in case.assessment.get("items", [])}
