@@ -4,7 +4,9 @@ The syntax layer (``edifact_syntax``) checks the interchange; the profiles (``ed
 ``edifact_cuscar``, ``edifact_cusres``) say where each harmonised field sits; the generic reader
 and writer apply them. One interchange carries one message. Written interchanges are UTF-8
 (UNOW), syntax version 4, sent by the Single Window; every JSON location decoded keeps its
-``segment N (TAG), element E, component C`` position for error pointers.
+``segment N (TAG), element E, component C`` position for error pointers. A message without a
+structural fault is read by the fast reader (``edifact_fast``), and the positions are recorded
+only if a report asks for one.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from singlewindow.datamodel.codecs import Decoded, edifact_cuscar, edifact_cusdec, edifact_cusres
+from singlewindow.datamodel.codecs.edifact_fast import read_document
 from singlewindow.datamodel.codecs.edifact_reader import Origins, codec_issue, read_message
 from singlewindow.datamodel.codecs.edifact_rules import CompiledProfile
 from singlewindow.datamodel.codecs.edifact_syntax import Party, read_interchange, write_interchange
@@ -47,7 +50,12 @@ class EdifactCodec:
                                               what=str(len(interchange.messages)),
                                               message=compiled.profile.message)])
         decimal_mark = interchange.service_characters[2]
-        document, origins, issues = read_message(interchange.messages[0], compiled, decimal_mark)
+        message = interchange.messages[0]
+        if dataset != "cargo_manifest":  # the manifest's assembly needs the positions at once
+            fast = read_document(message, compiled, decimal_mark)
+            if fast is not None:
+                return Decoded(fast, Origins(load=lambda: read_message(message, compiled, decimal_mark)[1]))
+        document, origins, issues = read_message(message, compiled, decimal_mark)
         if dataset == "cargo_manifest" and not issues:
             origins, issues = edifact_cuscar.assemble(document, origins)
         if issues:

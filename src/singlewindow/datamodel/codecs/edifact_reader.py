@@ -10,7 +10,7 @@ are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from singlewindow.datamodel.codecs.edifact_rules import (
@@ -68,13 +68,27 @@ class Origins(Mapping[str, str]):
     """JSON pointer -> ``segment N (TAG), element E, component C``, formatted only when looked up.
 
     A ten-item declaration has hundreds of locations and most are never asked for, so the reader
-    keeps positions and this mapping writes the text of the few that an error report needs.
+    keeps positions and this mapping writes the text of the few that an error report needs. When
+    decoding took the fast path (``edifact_fast``), not even the positions exist until a report
+    asks for one: ``load`` then reads the message again, recording them.
     """
 
-    __slots__ = ("raw",)
+    __slots__ = ("_load", "_raw")
 
-    def __init__(self, raw: dict[str, Where]):
-        self.raw = raw
+    def __init__(self, raw: dict[str, Where] | None = None, *, load: Callable[[], dict[str, Where]] | None = None):
+        if (raw is None) == (load is None):
+            raise TypeError("give either the positions or the function that records them")
+        self._raw = raw
+        self._load = load
+
+    @property
+    def raw(self) -> dict[str, Where]:
+        """The positions; recorded on first use when decoding deferred them (the message read again)."""
+        if self._raw is None:
+            assert self._load is not None
+            self._raw = self._load()
+            self._load = None
+        return self._raw
 
     def __getitem__(self, pointer: str) -> str:
         return segment_pointer(*self.raw[pointer])

@@ -18,16 +18,21 @@ Choices, made once for every message we exchange:
 Why the reader splits text itself: pydifact 0.2.3 tokenises one character at a time in Python
 (about 1 µs per input character, near 2 ms for a ten-item declaration), which alone exceeds the
 decode budget. Service characters are few, so after folding release sequences the reader splits
-with ``str.split``; the tests check it against pydifact's parser on generated interchanges. pydifact
-still parses the service string advice (``Characters``) and escapes the output (``Serializer``).
+with ``str.split``; the tests check it against pydifact's parser on generated interchanges. An
+interchange without line breaks is split a whole pass at a time (a list comprehension per level
+instead of a loop per segment); anything unusual (a malformed tag, too many elements) is read again
+segment by segment, so the fault reported is always the first in the text. pydifact still parses
+the service string advice (``Characters``) and escapes the output (``Serializer``).
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from pydifact.control.characters import Characters
@@ -145,9 +150,17 @@ class Party:
     qualifier: str | None = None
 
 
+_Parsed = tuple[str, tuple[tuple[str, ...], ...]]
+"""A segment's tag and elements, as read."""
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
-    """One UNH…UNT message; ``segments`` holds the body between them."""
+    """One UNH…UNT message; ``segments`` holds the body between them.
+
+    The body is kept as read (``body``: tag and elements); the ``Segment`` objects, which know their
+    positions, are made when first asked for, since the fast path of decoding needs none of them.
+    """
 
     reference: str
     type: str
@@ -156,7 +169,19 @@ class Message:
     agency: str
     association_code: str | None
     header: Segment
-    segments: tuple[Segment, ...]
+    body: tuple[_Parsed, ...]
+    built: tuple[Segment, ...] | None = field(default=None, compare=False, repr=False)
+    """The body as ``Segment`` objects, once made (or as the reader collected them)."""
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        if self.built is None:
+            start = self.header.position + 1
+            object.__setattr__(self, "built", tuple([
+                Segment(tag, elements, position, position - start + 2)
+                for position, (tag, elements) in enumerate(self.body, start)]))
+        assert self.built is not None
+        return self.built
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,7 +450,6 @@ def _split_segments(text: str, start: int, service: _Service,
     return raw, stand_ins, "\n" in body or "\r" in body
 
 
-_Parsed = tuple[str, tuple[tuple[str, ...], ...]]
 _KNOWN_TAGS: set[str] = set()
 """Tags already seen to be well formed: a set lookup instead of a pattern match per segment."""
 
@@ -440,6 +464,51 @@ def _known_tag(tag: str) -> bool:
 
 def _parse_segments(raw_segments: list[str], stand_ins: int, line_breaks: bool, service: _Service) -> list[_Parsed]:
     """Tag and elements of each segment; ``stand_ins`` released characters are to be restored on the way."""
+    if not line_breaks:
+        parsed = _parse_plain(raw_segments, stand_ins, service)
+        if parsed is not None:
+            return parsed
+    return _parse_each(raw_segments, stand_ins, line_breaks, service)
+
+
+def _parse_plain(raw_segments: list[str], stand_ins: int, service: _Service) -> list[_Parsed] | None:
+    """``_parse_each`` for an interchange without line breaks, done a whole pass at a time; None to let
+    ``_parse_each`` go segment by segment when a tag is malformed or a segment has too many elements
+    (so that the first fault in the text is the one reported).
+    """
+    data, component = service.data, service.component
+    split = [raw.split(data) for raw in raw_segments]
+    tags = {parts[0] for parts in split}
+    if not tags <= _KNOWN_TAGS and not all(map(_known_tag, tags)):
+        return None
+    if max(map(len, split)) > MAX_ELEMENTS + 1:
+        return None
+    elements = [tuple([tuple(part.split(component)) for part in parts[1:]]) for parts in split]
+    if stand_ins:
+        restore = _folding(service.text)[2]
+        ends = list(itertools.accumulate(map(len, raw_segments)))
+        joined = "".join(raw_segments)
+        held: set[int] = set()  # the segments holding stand-ins
+        for stand_in in _FOLDED:
+            at = joined.find(stand_in)
+            while at >= 0:
+                held.add(bisect.bisect_right(ends, at))
+                at = joined.find(stand_in, at + 1)
+        for index in held:
+            elements[index] = tuple([tuple([c.translate(restore) for c in part.split(component)])
+                                     for part in split[index][1:]])
+    # no value can be too long in a short segment, nor can an element have too many components
+    # without that many separators
+    if (max(map(len, raw_segments)) > MAX_VALUE_CHARS
+            or max(map(str.count, raw_segments, itertools.repeat(component))) >= MAX_COMPONENTS):
+        for position, raw in enumerate(raw_segments, 1):
+            if len(raw) > MAX_VALUE_CHARS or raw.count(component) >= MAX_COMPONENTS:
+                _check_limits(position, split[position - 1][0], elements[position - 1])
+    return list(zip([parts[0] for parts in split], elements, strict=True))
+
+
+def _parse_each(raw_segments: list[str], stand_ins: int, line_breaks: bool, service: _Service) -> list[_Parsed]:
+    """Segment by segment: the reference reading, and the one that reports a malformed segment."""
     data, component = service.data, service.component
     restore = _folding(service.text)[2]
     parsed: list[_Parsed] = []
@@ -495,13 +564,15 @@ def _check_limits(position: int, tag: str, elements: tuple[tuple[str, ...], ...]
 class _Open:
     """A message being collected between its UNH and UNT."""
 
-    __slots__ = ("body", "header", "identifier", "reference")
+    __slots__ = ("body", "header", "identifier", "parsed", "reference")
 
     def __init__(self, header: Segment, reference: str, identifier: tuple[str, ...]):
         self.header = header
         self.reference = reference
         self.identifier = identifier
         self.body: list[Segment] = []
+        self.parsed: list[_Parsed] | None = None
+        """The whole body at once, as read, when the interchange is one plain message."""
 
 
 def _assemble(
@@ -514,7 +585,15 @@ def _assemble(
     current: _Open | None = None
     opened = 0  # UNZ counts every UNH, so a message without UNT does not also upset the count
     closed = False
-    for position, (tag, elements) in enumerate(parsed[1:], 2):
+    steps: Iterable[tuple[int, _Parsed]] = enumerate(parsed[1:], 2)
+    body: list[_Parsed] | None = None
+    last = len(parsed)
+    if (last > 4 and parsed[1][0] == "UNH" and parsed[-2][0] == "UNT" and parsed[-1][0] == "UNZ"
+            and _ENVELOPE_TAGS.isdisjoint([tag for tag, _ in parsed[2:-2]])):
+        # one message and nothing unusual around it: its body is taken whole, the loop sees the envelope
+        body = parsed[2:-2]
+        steps = ((2, parsed[1]), (last - 1, parsed[-2]), (last, parsed[-1]))
+    for position, (tag, elements) in steps:
         if len(issues) >= MAX_ISSUES:
             break
         if tag == "UNH":
@@ -527,6 +606,8 @@ def _assemble(
             if current is not None:
                 issues.append(_missing_unt(current))
             current = _open_message(segment, expected_type, issues)
+            if body is not None:
+                current.parsed = body
             opened += 1
         elif tag == "UNT":
             if current is None:
@@ -614,7 +695,8 @@ def _open_message(unh: Segment, expected_type: str | None, issues: list[Issue]) 
 
 
 def _close_message(message: _Open, unt: Segment, issues: list[Issue]) -> Message:
-    expected = len(message.body) + 2
+    parsed = message.parsed
+    expected = (len(parsed) if parsed is not None else len(message.body)) + 2
     _check_count(unt, expected, "segments in the message", "訊息內的區段數", issues)
     reference = unt.element(2)
     if reference != message.reference:
@@ -625,7 +707,9 @@ def _close_message(message: _Open, unt: Segment, issues: list[Issue]) -> Message
                              f"{_shown(message.reference)} 不符。"))
     identifier = message.identifier
     return Message(message.reference, identifier[0], identifier[1], identifier[2], identifier[3],
-                   identifier[4] or None, message.header, tuple(message.body))
+                   identifier[4] or None, message.header,
+                   tuple(parsed) if parsed is not None else tuple([(s.tag, s.elements) for s in message.body]),
+                   None if parsed is not None else tuple(message.body))
 
 
 def _check_trailer(unz: Segment, reference: str, messages: int, issues: list[Issue]) -> None:

@@ -19,6 +19,8 @@ from singlewindow.datamodel.codecs import Decoded, codec_for_content_type, codec
 from singlewindow.datamodel.codecs.edifact import PROFILES, EdifactCodec
 from singlewindow.datamodel.codecs.edifact_cuscar import COMPILED as CUSCAR
 from singlewindow.datamodel.codecs.edifact_doc import render
+from singlewindow.datamodel.codecs.edifact_fast import read_document
+from singlewindow.datamodel.codecs.edifact_reader import read_message
 from singlewindow.datamodel.codecs.edifact_rules import covered_paths, leaf_paths
 from singlewindow.datamodel.codecs.edifact_syntax import Segment, read_interchange, segment_pointer
 from singlewindow.datamodel.codecs.edifact_writer import without_empty_classes
@@ -288,6 +290,27 @@ def test_json_to_edifact_to_json_keeps_every_field(raw: dict[str, Any]) -> None:
     # every value comes back in its field; only classes that held no value at all are gone
     assert again == without_empty_classes(model)
     assert _values(to_document(again)) == _values(to_document(model))
+
+
+@PROPERTY
+@given(st.sampled_from(["import_declaration", "export_declaration", "customs_response"]), st.data())
+def test_fast_reader_builds_what_the_full_reader_builds(dataset: str, data: st.DataObject) -> None:
+    # a message without structural faults is decoded by the fast reader; the full reader, which also
+    # records where each value came from, must agree on the document, and the positions are its own
+    model = DATA_SETS[dataset].model_validate(data.draw(document(DATA_SETS[dataset]), label=dataset))
+    payload = CODEC.encode(model, dataset)
+    if data.draw(st.booleans(), label="decimal comma"):
+        payload = payload.replace(b"UNA:+.", b"UNA:+,", 1)
+    message = read_interchange(payload).messages[0]
+    decimal_mark = read_interchange(payload).service_characters[2]
+
+    document_read, origins, issues = read_message(message, PROFILES[dataset], decimal_mark)
+
+    assert issues == []
+    assert read_document(message, PROFILES[dataset], decimal_mark) == document_read
+    decoded = CODEC.decode(payload, dataset)
+    assert decoded.document == document_read
+    assert dict(decoded.origins) == {pointer: segment_pointer(*where) for pointer, where in origins.items()}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

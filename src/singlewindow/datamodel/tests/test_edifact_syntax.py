@@ -16,6 +16,10 @@ from singlewindow.datamodel.codecs.edifact_syntax import (
     Interchange,
     Party,
     Segment,
+    _parse_each,
+    _parse_plain,
+    _service_string_advice,
+    _split_segments,
     read_interchange,
     write_interchange,
 )
@@ -480,3 +484,26 @@ def test_reader_agrees_with_pydifact_on_valid_interchanges(segments):
         warnings.simplefilter("ignore")
         theirs = [s for s in Parser().parse(text) if s.tag not in ("UNA", "UNB", "UNH", "UNT", "UNZ")]
     assert ours == [(s.tag, _expected(list(s.elements))) for s in theirs]
+
+
+@FUZZ
+@given(body)
+def test_whole_pass_and_segment_by_segment_parsing_agree(segments):
+    # the reader splits an interchange without line breaks a whole pass at a time; the segment-by-segment
+    # reading (line breaks, malformed segments) must give the same segments, released characters included
+    payload = write_interchange(SENDER, RECIPIENT, [("CUSDEC", "M1", segments)], control_reference="IC1",
+                                prepared_at=PREPARED)
+    service, start = _service_string_advice(payload)
+    raw, stand_ins, line_breaks = _split_segments(payload.decode(), start, service, 1000)
+
+    assert not line_breaks
+    assert _parse_plain(raw, stand_ins, service) == _parse_each(raw, stand_ins, line_breaks, service)
+
+
+def test_line_breaks_between_segments_read_as_without():
+    segments = [("BGM", [["929", "", "", "A?B"], "REF'1", "9"]), ("FTX", ["AAA", "", "", ["x+y", "z:w"]])]
+    payload = write_interchange(SENDER, RECIPIENT, [("CUSDEC", "M1", segments)], control_reference="IC1",
+                                prepared_at=PREPARED)
+    broken = payload.replace(b"'", b"'\r\n").replace(b"?'\r\n", b"?'")
+
+    assert read_interchange(broken) == read_interchange(payload)
