@@ -81,6 +81,12 @@ def _database() -> dict[str, object]:
         db["CONN_MAX_AGE"] = 0
     else:
         db["CONN_HEALTH_CHECKS"] = True
+        # The ORM binds parameters client-side and never prepares; exchange.rows prepares its own
+        # hot statements explicitly, which psycopg allows only with a threshold set. A connection
+        # pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.21)
+        # needs SW_DATABASE_PREPARE=false.
+        if config.env_bool("SW_DATABASE_PREPARE", True):
+            db["OPTIONS"] = {"prepare_threshold": 5}
     return db
 
 

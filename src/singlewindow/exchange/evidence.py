@@ -22,7 +22,7 @@ from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
-from singlewindow.exchange.rows import Batch
+from singlewindow.exchange.rows import Batch, insert_statement
 from singlewindow.registry import pki
 
 _sha256 = hashlib.sha256
@@ -90,8 +90,22 @@ def new_entry(seq: int, previous: str, kind: str, fields: dict[str, Any], *,
 
 def write_entry(batch: Batch, entry: EvidenceEntry) -> None:
     """Queue the entry's row and the head's new chain hash."""
-    batch.insert(EvidenceEntry, [{f: getattr(entry, f) for f in _ENTRY_FIELDS}])
-    batch.add(_head_statements()[1], [entry.chain_hash])
+    write_entries(batch, [entry])
+
+
+def write_entries(batch: Batch, entries: Sequence[EvidenceEntry]) -> None:
+    """Queue the entries' rows and the head's new chain hash (the last entry's).
+
+    On PostgreSQL the head update rides on the insert as a data-modifying CTE: one statement
+    fewer for the driver and the server on every append. SQLite allows only SELECTs there.
+    """
+    insert, params = insert_statement(EvidenceEntry, [{f: getattr(e, f) for f in _ENTRY_FIELDS} for e in entries])
+    settle = _head_statements()[1]
+    if connection.vendor == "postgresql":
+        batch.add(f"WITH settled AS ({settle}) {insert}", [entries[-1].chain_hash, *params])
+    else:
+        batch.add(insert, params)
+        batch.add(settle, [entries[-1].chain_hash])
 
 
 def append_evidence(
@@ -151,8 +165,7 @@ def append_evidence_many(
         entries.append(entry)
         previous = entry.chain_hash
     second = Batch()
-    second.insert(EvidenceEntry, [{f: getattr(entry, f) for f in _ENTRY_FIELDS} for entry in entries])
-    second.add(_head_statements()[1], [previous])
+    write_entries(second, entries)
     if then is not None:
         then(entries, first_results, second)
     return entries, first_results, second.run()

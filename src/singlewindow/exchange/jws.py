@@ -140,6 +140,30 @@ def sign_detached(
     ``extra_header`` adds protected parameters (e.g. ``kid``, ``iat``) but may not
     override the ones this profile fixes.
     """
+    clash = _RESERVED.intersection(extra_header or {})
+    if clash:
+        raise ValueError(f"extra_header may not set {sorted(clash)}")
+    if extra_header:
+        encoded_header = _encoded_header(private_key, tuple(chain), tuple(sorted(extra_header.items())))
+    else:
+        encoded_header = _plain_header(private_key, tuple(chain))
+    signing_input = encoded_header.encode("ascii") + b"." + payload
+    # RFC 6979 deterministic nonces: no dependence on the RNG at signing time, and signing the
+    # same bytes again (a receipt asked for twice) gives the same signature.
+    signature = _der_to_raw(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
+    return f"{encoded_header}..{_b64url_encode(signature)}"
+
+
+@functools.lru_cache(maxsize=64)
+def _plain_header(private_key: ec.EllipticCurvePrivateKey, chain: tuple[x509.Certificate, ...]) -> str:
+    """The protected header of a signer without extra parameters: the same for every receipt it
+    signs, so it is checked and encoded once (it was most of the cost of a signature besides the
+    elliptic-curve arithmetic)."""
+    return _encoded_header(private_key, chain, ())
+
+
+def _encoded_header(private_key: ec.EllipticCurvePrivateKey, chain: tuple[x509.Certificate, ...],
+                    extra: tuple[tuple[str, object], ...]) -> str:
     if not isinstance(private_key.curve, ec.SECP256R1):
         raise ValueError("ES256 requires a P-256 key")
     if not 1 <= len(chain) <= MAX_X5C:
@@ -147,11 +171,8 @@ def sign_detached(
     point = serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
     if chain[0].public_key().public_bytes(*point) != private_key.public_key().public_bytes(*point):
         raise ValueError("private key does not belong to the first certificate in the chain")
-    clash = _RESERVED.intersection(extra_header or {})
-    if clash:
-        raise ValueError(f"extra_header may not set {sorted(clash)}")
     header: dict[str, object] = {
-        **(extra_header or {}),
+        **dict(extra),
         "alg": ALGORITHM,
         "b64": False,
         "crit": ["b64"],
@@ -160,14 +181,9 @@ def sign_detached(
             for cert in chain
         ],
     }
-    encoded_header = _b64url_encode(
+    return _b64url_encode(
         json.dumps(header, separators=(",", ":"), sort_keys=True, allow_nan=False).encode("utf-8")
     )
-    signing_input = encoded_header.encode("ascii") + b"." + payload
-    # RFC 6979 deterministic nonces: no dependence on the RNG at signing time, and signing the
-    # same bytes again (a receipt asked for twice) gives the same signature.
-    signature = _der_to_raw(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
-    return f"{encoded_header}..{_b64url_encode(signature)}"
 
 
 def _parse_header(segment: str) -> dict[str, object]:

@@ -13,8 +13,13 @@ ZERO_HASH = "0" * 64
 class Consignment(models.Model):
     """One consignment, keyed by its UCR; every party sees one timeline for it."""
 
-    ucr = models.CharField(max_length=35, unique=True)
+    ucr = models.CharField(max_length=35)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        # A constraint rather than ``unique=True``: the latter adds a second, pattern-matching
+        # index on PostgreSQL that no query uses and every new consignment pays for.
+        constraints = [models.UniqueConstraint(fields=["ucr"], name="unique_ucr")]
 
     def __str__(self) -> str:
         return self.ucr
@@ -28,7 +33,9 @@ class ConsignmentParty(models.Model):
         NAMED = "named", _("Named party")
         RECIPIENT = "recipient", _("Recipient")
 
-    consignment = models.ForeignKey(Consignment, on_delete=models.CASCADE, related_name="parties")
+    # The unique constraint's index leads with the consignment and serves its lookups.
+    consignment = models.ForeignKey(Consignment, on_delete=models.CASCADE, related_name="parties",
+                                    db_index=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
     relation = models.CharField(max_length=20, choices=Relation.choices)
 
@@ -44,7 +51,9 @@ class Message(models.Model):
 
     id = models.UUIDField(primary_key=True, editable=False)
     message_type = models.CharField(max_length=80)
-    sender = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sent_messages")
+    # unique_client_reference and message_sender_recent lead with the sender and serve its lookups.
+    sender = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="sent_messages",
+                               db_index=False)
     sent_by = models.CharField(max_length=200)
     client_reference = models.CharField(max_length=64)
     consignment = models.ForeignKey(Consignment, on_delete=models.PROTECT, null=True,
@@ -83,8 +92,10 @@ class Delivery(models.Model):
         SUCCEEDED = "succeeded", _("Pushed")
         DEAD = "dead", _("Dead letter")
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deliveries")
+    # unique_delivery leads with the message, mailbox_cursor with the recipient: no index of their own.
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="deliveries",
+                                  db_index=False)
     seq = models.BigIntegerField(help_text=_("Mailbox cursor: commit-ordered evidence sequence."))
     state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     delivered_at = models.DateTimeField(null=True)

@@ -7,15 +7,18 @@ the fields' own ``get_db_prep_save``, so rows are stored exactly as the ORM woul
 
 Each round trip to the database costs both processes a wake-up, a system call pair and the
 driver's per-statement bookkeeping. ``Batch`` sends statements that do not depend on each
-other's results together: on PostgreSQL (client-side binding, as Django uses by default) as
-one multi-statement query; on SQLite, which takes one statement per call and runs in process,
-one after the other.
+other's results together: on PostgreSQL in one pipeline (psycopg's pipeline mode: every
+statement sent, one sync, every result read), each small statement as a named prepared
+statement so the server parses and plans its shape once per connection instead of on every
+call (a quarter of the server's work on the intake path); on SQLite, which takes one statement
+per call and runs in process, one after the other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -106,10 +109,47 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
     return [r[0] for r in batch.run()[0]]
 
 
-def _multi_statement() -> bool:
-    """Whether one call may carry several statements: PostgreSQL with client-side binding only."""
-    return connection.vendor == "postgresql" and not connection.settings_dict.get(
-        "OPTIONS", {}).get("server_side_binding")
+# PostgreSQL's protocol numbers a statement's parameters in 16 bits; larger statements (bulk
+# inserts of thousands of rows) go as one multi-statement query with client-side binding.
+_MAX_BOUND_PARAMETERS = 65_535
+# Statements with more parameters than this are one-off bulk shapes: bound, not kept prepared.
+_MAX_PREPARED_PARAMETERS = 256
+
+
+def _pipelined(statements: Sequence[tuple[str, Sequence[Any]]]) -> bool:
+    """Whether the statements can travel in one pipeline (PostgreSQL, none too large to bind)."""
+    return connection.vendor == "postgresql" and all(len(p) <= _MAX_BOUND_PARAMETERS for _, p in statements)
+
+
+class _Pipeline:
+    """The driver-side cursor Django's wrapper drives for a pipelined batch.
+
+    Django's cursor wrapper runs ``execute`` inside the connection's execute wrappers, turns
+    driver errors into Django's and, when queries are logged, logs the batch as one query (one
+    round trip), as it did the multi-statement query.
+    """
+
+    def __init__(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+        self.statements = statements
+        self.results: list[list[tuple[Any, ...]]] = []
+        self._query = SimpleNamespace(query=";\n".join(sql for sql, _ in statements).encode())
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        import psycopg
+
+        raw = connection.connection
+        cursors = []
+        with raw.pipeline():  # leaving it syncs, reads every result and raises the first error
+            for text, values in self.statements:
+                cursor = psycopg.Cursor(raw)
+                cursor.execute(text, values, prepare=len(values) <= _MAX_PREPARED_PARAMETERS)
+                cursors.append(cursor)
+        self.results = [list(cursor.fetchall()) if cursor.description else [] for cursor in cursors]
+        for cursor in cursors:
+            cursor.close()
+
+    def close(self) -> None:
+        """Nothing to release: each statement's cursor is closed once read."""
 
 
 class Batch:
@@ -136,8 +176,15 @@ class Batch:
         results: list[list[tuple[Any, ...]]] = []
         if not self.statements:
             return results
+        if _pipelined(self.statements):
+            connection.ensure_connection()
+            pipeline = _Pipeline(self.statements)
+            wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+            with wrap(cast(Any, pipeline)) as cursor:  # duck-typed driver cursor
+                cursor.execute(pipeline._query.query.decode(), [p for _, params in self.statements for p in params])
+            return pipeline.results
         with connection.cursor() as cursor:
-            if len(self.statements) > 1 and _multi_statement():
+            if len(self.statements) > 1 and connection.vendor == "postgresql":
                 cursor.execute(";\n".join(sql for sql, _ in self.statements),
                                [p for _, params in self.statements for p in params])
                 while True:

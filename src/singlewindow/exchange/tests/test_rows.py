@@ -1,0 +1,63 @@
+"""Batches of hot-path statements: results in order, errors as Django's, one round trip."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from singlewindow.exchange.models import Consignment
+from singlewindow.exchange.rows import Batch
+
+pytestmark = pytest.mark.django_db
+on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="pipelines are PostgreSQL's")
+
+
+def test_each_statement_gives_its_own_rows_in_order() -> None:
+    batch = Batch()
+    inserted = batch.insert(Consignment, [{"ucr": "ROWS-1", "created_at": timezone.now()},
+                                          {"ucr": "ROWS-2", "created_at": timezone.now()}], returning="ucr")
+    counted = batch.add("SELECT COUNT(*) FROM exchange_consignment WHERE ucr LIKE %s", ["ROWS-%"])
+    nothing = batch.add("UPDATE exchange_consignment SET ucr = ucr WHERE ucr = %s", ["ROWS-1"])
+    results = batch.run()
+    assert sorted(r[0] for r in results[inserted]) == ["ROWS-1", "ROWS-2"]
+    assert results[counted] == [(2,)]  # later statements see the earlier ones' rows
+    assert results[nothing] == []
+
+
+def test_a_failing_statement_raises_djangos_error_and_writes_nothing() -> None:
+    Consignment.objects.create(ucr="ROWS-TAKEN")
+    batch = Batch()
+    batch.insert(Consignment, [{"ucr": "ROWS-NEW", "created_at": timezone.now()}])
+    batch.insert(Consignment, [{"ucr": "ROWS-TAKEN", "created_at": timezone.now()}])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        batch.run()
+    assert not Consignment.objects.filter(ucr="ROWS-NEW").exists()
+    again = Batch()
+    again.add("SELECT %s", [7])
+    assert again.run() == [[(7,)]]  # the connection is usable afterwards
+
+
+@on_postgresql
+def test_a_batch_is_one_round_trip_with_its_small_statements_prepared() -> None:
+    batch = Batch()
+    batch.add("SELECT %s::int + 1", [1])
+    batch.add("SELECT %s::text || 'b'", ["a"])
+    with CaptureQueriesContext(connection) as queries:
+        assert batch.run() == [[(2,)], [("ab",)]]
+    assert len(queries.captured_queries) == 1
+    assert "SELECT %s::int + 1" in queries.captured_queries[0]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any("$1::int + 1" in text for text in prepared)
+
+
+@on_postgresql
+def test_a_statement_too_large_to_bind_still_runs() -> None:
+    count = 70_000  # beyond the protocol's 65,535 parameters per statement
+    batch = Batch()
+    batch.add("SELECT array_length(ARRAY[" + ", ".join(["%s"] * count) + "]::int[], 1)", list(range(count)))
+    batch.add("SELECT %s", [1])
+    assert batch.run() == [[(count,)], [(1,)]]
