@@ -423,20 +423,41 @@ def record_payment(case: Case, *, actor: Actor, amount: Decimal, reference: str,
     Paid and released (or guaranteed and released) are written in one burst of one run, so the
     evidence lock is taken once, for two round trips, whatever the steps.
     """
+    _check_payment(amount, reference)
+    record_payment_locked(lock_case(case), actor=actor, amount=amount, reference=reference, guarantee=guarantee)
+
+
+def _check_payment(amount: Decimal, reference: str) -> None:
     if amount <= 0:
         raise CaseError("case.bad_amount", "The amount must be positive.", "金額必須大於零。")
     if not reference.strip():
         raise CaseError("case.no_reference", "Give the payment reference.", "請提供繳款參考號碼。")
-    locked = lock_case(case)
+
+
+def record_payment_locked(locked: Case, *, actor: Actor, amount: Decimal, reference: str, guarantee: bool = False,
+                          events: int | None = None) -> None:
+    """``record_payment`` on a case the caller's transaction has locked and read afresh (as ``lock_case`` does).
+
+    For a caller that locked the case together with its own rows (a bank's confirmation locks
+    the payment order and its case in one statement): no savepoint and no second read of the
+    case. ``events``: how many events the case has, when the caller already counted them.
+    A ``CaseError`` is raised before anything is written, but it leaves the caller's
+    transaction to roll back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("record_payment_locked must run in the transaction that holds the case's lock")
+    _check_payment(amount, reference)
     _open(locked, S.AWAITING_PAYMENT, S.GUARANTEED, S.RELEASED)
     paid = locked.amount_paid + amount
     if guarantee and amount < locked.amount_due - locked.amount_paid:
         raise CaseError("case.guarantee_short", "The guarantee does not cover the amount due.",
                         "擔保金額不足以涵蓋應納稅費。")
     if not guarantee and locked.state == S.AWAITING_PAYMENT and paid < locked.amount_due:
-        Case.objects.filter(pk=locked.pk).update(amount_paid=paid)
+        partial = Batch()
+        partial.add(*update_statement(Case, locked.pk, {"amount_paid": paid}))
+        partial.run()
         return  # a partial payment: the case keeps waiting for the rest
-    with CaseRun(locked) as run:
+    with CaseRun(locked, events=events) as run:
         if locked.state in (S.GUARANTEED, S.RELEASED) and not guarantee:
             # Released before payment: the duties are paid later and the case stays released.
             change, event = _records_for(

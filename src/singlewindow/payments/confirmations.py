@@ -17,16 +17,16 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from singlewindow.customs.services import record_payment
+from singlewindow.customs.services import record_payment_locked
 from singlewindow.datamodel.datasets.payments import DutyPayment
 from singlewindow.exchange.models import Delivery
+from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.exchange.selectors import document_of
 from singlewindow.exchange.services import record_state_change
-from singlewindow.payments import references, services
+from singlewindow.payments import references, rows, selectors, services
 from singlewindow.payments.errors import Code, PaymentsError, error
 from singlewindow.payments.models import BankConfirmation, OrderState, Outcome, PaymentOrder, RefundReason
 from singlewindow.payments.notices import refuse_to_bank
-from singlewindow.payments.selectors import is_registered_bank
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.models import Organisation
 
@@ -41,9 +41,8 @@ def handle_payment(delivery: Delivery, actor: Actor) -> None:
     document = document_of(message)
     if not isinstance(document, DutyPayment):
         return
-    try:
-        with transaction.atomic():
-            record_confirmation(document, bank=message.sender, actor=actor, message_id=message.id)
+    try:  # record_confirmation is atomic itself: a refusal rolls back to before it (one savepoint, not two)
+        record_confirmation(document, bank=message.sender, actor=actor, message_id=message.id)
     except PaymentsError as refused:
         record_refusal(document, bank=message.sender, office=delivery.recipient, problem=refused,
                        message_id=message.id)
@@ -53,7 +52,7 @@ def handle_payment(delivery: Delivery, actor: Actor) -> None:
 
 def check_payment(document: DutyPayment, bank: Organisation) -> None:
     """What a confirmation must be before it is looked up: from the bank it names, whole TWD, a valid reference."""
-    if not is_registered_bank(bank, document.financial_institution.id or ""):
+    if not selectors.is_registered_bank(bank, document.financial_institution.id or ""):
         raise error(Code.UNKNOWN_BANK)
     if (document.payment_amount.currency_id or "") != "TWD":
         raise error(Code.BAD_CURRENCY)
@@ -67,19 +66,17 @@ def check_payment(document: DutyPayment, bank: Organisation) -> None:
 @transaction.atomic
 def record_confirmation(document: DutyPayment, *, bank: Organisation, actor: Actor,
                         message_id: uuid.UUID | None = None) -> BankConfirmation:
-    """Set the payment against its order (locked); the one recorded before for a resent transaction."""
+    """Set the payment against its order (locked); the one recorded before for a resent transaction.
+
+    The order and its case are locked together (order first, as when customs records the
+    payment itself), so customs records it on the case as read here; this side's other
+    statements then go in one round trip.
+    """
     check_payment(document, bank)
-    order = PaymentOrder.objects.select_for_update(of=("self",)).select_related("case", "office").filter(
-        reference=document.payment_reference_id).first()
+    order = rows.lock_order(document.payment_reference_id)
     if order is None:
         raise error(Code.UNKNOWN_REFERENCE)
     amount = services.whole(document.payment_amount.value)
-    # after the order's lock: a resend racing its original sees it here
-    earlier = BankConfirmation.objects.filter(bank=bank, transaction_id=document.transaction_id, refused=False).first()
-    if earlier is not None:
-        if earlier.reference != document.payment_reference_id or earlier.amount != amount:
-            raise error(Code.TRANSACTION_REUSED)
-        return earlier
     now = timezone.now()
     if order.state == OrderState.CANCELLED:
         applied, outcome, reason = Decimal(0), Outcome.REFUNDED, RefundReason.CANCELLED
@@ -90,13 +87,37 @@ def record_confirmation(document: DutyPayment, *, bank: Organisation, actor: Act
         outcome = Outcome.SURPLUS if amount > applied else (
             Outcome.APPLIED if applied == order.outstanding else Outcome.PARTIAL)
         reason = RefundReason.OVERPAYMENT
-    confirmation = BankConfirmation.objects.create(
+    confirmation = BankConfirmation(
         bank=bank, office_id=order.office_id, transaction_id=document.transaction_id,
         reference=document.payment_reference_id, order=order,
         amount=amount, applied=applied, outcome=outcome, paid_at=_when(document.payment_date_time),
         received_at=now, message_id=message_id)
+    # One round trip: the case's events (customs numbers its notices by them), the confirmation
+    # unless the bank's transaction is already recorded, and the order's new paid amount.
+    batch = Batch()
+    counted = batch.add(*rows.count_events_statement(order.case_id))
+    inserted = batch.insert(BankConfirmation, [rows.values_of(confirmation)], ignore_conflicts=True,
+                            returning="id")
+    guaranteed = order.state == OrderState.GUARANTEED
+    before = {"amount_paid": order.amount_paid, "state": order.state, "paid_at": order.paid_at}
     if applied:
-        _apply(order, applied, actor=actor)
+        order.amount_paid += applied
+        if order.amount_paid >= order.amount:
+            order.state, order.paid_at = OrderState.PAID, timezone.now()
+        elif not guaranteed:
+            order.state = OrderState.PART_PAID
+        batch.add(*update_statement(PaymentOrder, order.pk, {
+            "amount_paid": order.amount_paid, "state": order.state, "paid_at": order.paid_at}))
+    results = batch.run()
+    assert inserted is not None
+    if not results[inserted]:
+        return _resent(document, order, before if applied else None, bank=bank, amount=amount)
+    rows.stored(confirmation, results[inserted][0][0])
+    events = int(results[counted][0][0])
+    if applied:
+        if guaranteed:  # before customs' records, which hold the evidence lock to the commit
+            services.credit_guarantee(order, applied, actor=actor)
+        record_payment_locked(order.case, actor=actor, amount=applied, reference=order.reference, events=events)
     if amount > applied:
         refund = services.order_refund(reason=reason, payee=order.importer or order.declarant, bank=bank,
                                        order=order, confirmation=confirmation, amount=amount - applied)
@@ -110,18 +131,19 @@ def record_confirmation(document: DutyPayment, *, bank: Organisation, actor: Act
     return confirmation
 
 
-def _apply(order: PaymentOrder, applied: Decimal, *, actor: Actor) -> None:
-    """The order's paid amount moves; customs records the payment; a guarantee gets its balance back."""
-    guaranteed = order.state == OrderState.GUARANTEED
-    order.amount_paid += applied
-    if order.amount_paid >= order.amount:
-        order.state, order.paid_at = OrderState.PAID, timezone.now()
-    elif not guaranteed:
-        order.state = OrderState.PART_PAID
-    order.save(update_fields=["amount_paid", "state", "paid_at"])
-    if guaranteed:  # before customs' records, which hold the evidence lock to the commit
-        services.credit_guarantee(order, applied, actor=actor)
-    record_payment(order.case, actor=actor, amount=applied, reference=order.reference)
+def _resent(document: DutyPayment, order: PaymentOrder, before: dict[str, object] | None, *,
+            bank: Organisation, amount: Decimal) -> BankConfirmation:
+    """The bank's transaction was recorded before (a resend; the order's lock makes one racing its
+    original wait and land here): the order gets back what this transaction had set, and the
+    confirmation recorded then is the answer, unless the transaction id now names another payment."""
+    if before is not None:
+        undo = Batch()
+        undo.add(*update_statement(PaymentOrder, order.pk, before))
+        undo.run()
+    earlier = BankConfirmation.objects.get(bank=bank, transaction_id=document.transaction_id, refused=False)
+    if earlier.reference != document.payment_reference_id or earlier.amount != amount:
+        raise error(Code.TRANSACTION_REUSED)
+    return earlier
 
 
 def record_refusal(document: DutyPayment, *, bank: Organisation, office: Organisation, problem: PaymentsError,

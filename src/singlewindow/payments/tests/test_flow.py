@@ -63,9 +63,23 @@ def test_a_resent_confirmation_is_recorded_once(pay: Pay) -> None:
     pay.pay(order.reference, 1000, "TX-SAME", client_reference="first")
     pay.pay(order.reference, 1000, "TX-SAME", client_reference="again")  # a new message, the same transaction
     order.refresh_from_db()
-    assert order.amount_paid == 1000
+    assert order.amount_paid == 1000 and order.state == "part_paid"
     assert BankConfirmation.objects.filter(transaction_id="TX-SAME", refused=False).count() == 1
     assert not RefundOrder.objects.exists()
+
+
+def test_a_transaction_id_reused_for_another_payment_is_refused_and_pays_nothing(pay: Pay) -> None:
+    first, second = pay.order(pay.declare("PAY-3A")), pay.order(pay.declare("PAY-3B"))
+    pay.pay(first.reference, 1000, "TX-ONCE")
+    pay.pay(second.reference, 1000, "TX-ONCE", client_reference="other-order")  # the id, another order
+    pay.pay(first.reference, 999, "TX-ONCE", client_reference="other-amount")  # the id, another amount
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.amount_paid == 1000 and first.state == "part_paid"
+    assert second.amount_paid == 0 and second.state == "open" and second.case.amount_paid == 0
+    assert BankConfirmation.objects.filter(transaction_id="TX-ONCE", refused=False).count() == 1
+    answers = pay.bank_mailbox("payment_response.notification")
+    assert [a.error[0].validation_code for a in answers] == ["TRANSACT", "TRANSACT"]
 
 
 def test_an_order_paid_twice_becomes_a_refund_order(pay: Pay) -> None:
