@@ -16,18 +16,46 @@ per call and runs in process, one after the other.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any, cast
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 
 _Fields = list[models.Field[Any, Any]]
-_STATEMENTS: dict[tuple[Any, ...], tuple[str, _Fields]] = {}
+_Column = tuple[str, models.Field[Any, Any] | None, tuple[type, ...]]
+"""A column's field name, its field (None when an expression takes the value as given) and the value
+types it stores unchanged (``_as_given``)."""
+_STATEMENTS: dict[tuple[Any, ...], tuple[str, list[_Column]]] = {}
+
+# Field classes whose conversion returns a value of these exact types unchanged, on every database
+# (and, flagged, on PostgreSQL only: SQLite stores UUIDs as hex text).
+_KEPT: tuple[tuple[type[models.Field[Any, Any]], tuple[type, ...], bool], ...] = (
+    (models.CharField, (str,), False), (models.TextField, (str,), False),
+    (models.IntegerField, (int,), False), (models.BigAutoField, (int,), False), (models.AutoField, (int,), False),
+    (models.BooleanField, (bool,), False), (models.UUIDField, (uuid.UUID,), True),
+)
+_CONVERSIONS = ("get_prep_value", "get_db_prep_value", "get_db_prep_save", "to_python")
+
+
+def _as_given(field: models.Field[Any, Any], vendor: str) -> tuple[type, ...]:
+    """Value types the field would store unchanged, so converting them can be skipped.
+
+    A row of a hot-path insert holds mostly strings and integers, for which the field's conversion
+    (a chain of four method calls) returns its input; only a class that converts exactly as one of
+    ``_KEPT`` does (none of the conversion methods overridden) qualifies.
+    """
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    kind = type(target)
+    for base, types, postgresql_only in _KEPT:
+        if issubclass(kind, base) and all(getattr(kind, m) is getattr(base, m) for m in _CONVERSIONS):
+            return types if vendor == "postgresql" or not postgresql_only else ()
+    return ()
 
 
 def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ignore_conflicts: bool,
-               returning: str | None, expressions: tuple[tuple[str, str], ...]) -> tuple[str, _Fields]:
+               returning: str | None, expressions: tuple[tuple[str, str], ...]) -> tuple[str, list[_Column]]:
     key = (model, names, count, ignore_conflicts, returning, expressions, connection.vendor)
     found = _STATEMENTS.get(key)
     if found is None:
@@ -43,7 +71,9 @@ def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ig
             sql += " ON CONFLICT DO NOTHING"
         if returning:
             sql += f" RETURNING {quote(returning)}"
-        found = _STATEMENTS[key] = (sql, fields)
+        found = _STATEMENTS[key] = (sql, [
+            (f.name, None, ()) if f.name in placeholders else (f.name, f, _as_given(f, connection.vendor))
+            for f in fields])
     return found
 
 
@@ -56,10 +86,18 @@ def insert_statement(model: type[models.Model], rows: Sequence[Mapping[str, Any]
     as given (say, a sub-select finding a foreign key by a natural key).
     """
     given = tuple(sorted((expressions or {}).items()))
-    sql, fields = _statement(model, tuple(rows[0]), len(rows), ignore_conflicts, returning, given)
-    raw = {name for name, _ in given}
-    return sql, [row[field.name] if field.name in raw else field.get_db_prep_save(row[field.name], connection)
-                 for row in rows for field in fields]
+    sql, columns = _statement(model, tuple(rows[0]), len(rows), ignore_conflicts, returning, given)
+    # The connection itself, not the ``django.db.connection`` proxy: every field conversion
+    # looks it up, and through the proxy each lookup costs a thread-local search.
+    db = connections[DEFAULT_DB_ALIAS]
+    params = []
+    for row in rows:
+        for name, field, kept in columns:
+            value = row[name]
+            if field is not None and type(value) not in kept:
+                value = field.get_db_prep_save(value, db)
+            params.append(value)
+    return sql, params
 
 
 _UPDATES: dict[tuple[Any, ...], tuple[str, _Fields, models.Field[Any, Any]]] = {}
@@ -80,8 +118,9 @@ def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, An
         sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(str(primary.column))} = %s"  # noqa: S608
         found = _UPDATES[key] = (sql, fields, primary)
     sql, fields, primary = found
-    params = [field.get_db_prep_save(values[field.name], connection) for field in fields]
-    return sql, [*params, primary.get_db_prep_save(pk, connection)]
+    db = connections[DEFAULT_DB_ALIAS]
+    params = [field.get_db_prep_save(values[field.name], db) for field in fields]
+    return sql, [*params, primary.get_db_prep_save(pk, db)]
 
 
 def next_id_statement(model: type[models.Model]) -> tuple[str, list[Any]] | None:
