@@ -17,7 +17,7 @@ from typing import Any
 
 from singlewindow.datamodel.codecs import Decoded, edifact_cuscar, edifact_cusdec, edifact_cusres
 from singlewindow.datamodel.codecs.edifact_fast import read_document
-from singlewindow.datamodel.codecs.edifact_reader import Origins, codec_issue, read_message
+from singlewindow.datamodel.codecs.edifact_reader import Origins, Where, codec_issue, read_message
 from singlewindow.datamodel.codecs.edifact_rules import CompiledProfile
 from singlewindow.datamodel.codecs.edifact_syntax import Party, read_interchange, write_interchange
 from singlewindow.datamodel.codecs.edifact_writer import write_message
@@ -54,7 +54,7 @@ class EdifactCodec:
         if dataset != "cargo_manifest":  # the manifest's assembly needs the positions at once
             fast = read_document(message, compiled, decimal_mark)
             if fast is not None:
-                return Decoded(fast, Origins(load=lambda: read_message(message, compiled, decimal_mark)[1]))
+                return Decoded(fast, Origins(load=lambda: _positions(payload, compiled)))
         document, origins, issues = read_message(message, compiled, decimal_mark)
         if dataset == "cargo_manifest" and not issues:
             origins, issues = edifact_cuscar.assemble(document, origins)
@@ -72,6 +72,17 @@ class EdifactCodec:
                                  [(compiled.profile.message, MESSAGE_REFERENCE, segments)],
                                  control_reference=digest, prepared_at=datetime.now(UTC),
                                  application_reference=compiled.profile.message)
+
+
+def _positions(payload: bytes, compiled: CompiledProfile) -> dict[str, Where]:
+    """The positions of a message the fast path read, for a report that asks for them.
+
+    The interchange is read again from the payload rather than kept: a parsed message is a thousand
+    small objects, and holding them while the document is validated would make every garbage
+    collection in between walk them. Reading it again costs only on the rare report.
+    """
+    interchange = read_interchange(payload, expected_type=compiled.profile.message)
+    return read_message(interchange.messages[0], compiled, interchange.service_characters[2])[1]
 
 
 def _profile(dataset: str) -> CompiledProfile:

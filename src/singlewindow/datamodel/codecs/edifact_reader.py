@@ -70,7 +70,7 @@ class Origins(Mapping[str, str]):
     A ten-item declaration has hundreds of locations and most are never asked for, so the reader
     keeps positions and this mapping writes the text of the few that an error report needs. When
     decoding took the fast path (``edifact_fast``), not even the positions exist until a report
-    asks for one: ``load`` then reads the message again, recording them.
+    asks for one: ``load`` then reads the interchange again, recording them.
     """
 
     __slots__ = ("_load", "_raw")

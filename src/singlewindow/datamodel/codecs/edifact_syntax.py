@@ -450,6 +450,10 @@ def _split_segments(text: str, start: int, service: _Service,
     return raw, stand_ins, "\n" in body or "\r" in body
 
 
+_SHORT = min(MAX_ELEMENTS, MAX_COMPONENTS, MAX_VALUE_CHARS)
+"""A segment shorter than this has too few separators to break the element or component limit, and
+no value too long."""
+
 _KNOWN_TAGS: set[str] = set()
 """Tags already seen to be well formed: a set lookup instead of a pattern match per segment."""
 
@@ -478,12 +482,17 @@ def _parse_plain(raw_segments: list[str], stand_ins: int, service: _Service) -> 
     """
     data, component = service.data, service.component
     split = [raw.split(data) for raw in raw_segments]
-    tags = {parts[0] for parts in split}
+    tag_list = [parts[0] for parts in split]
+    tags = set(tag_list)
     if not tags <= _KNOWN_TAGS and not all(map(_known_tag, tags)):
         return None
-    if max(map(len, split)) > MAX_ELEMENTS + 1:
+    # only segments at least this long can hold too many elements or components, or too long a value
+    # (most are short, so the limits are checked on the few long ones)
+    long = [raw for raw in raw_segments if len(raw) >= _SHORT]
+    if long and max(map(str.count, long, itertools.repeat(data))) > MAX_ELEMENTS:
         return None
-    elements = [tuple([tuple(part.split(component)) for part in parts[1:]]) for parts in split]
+    elements = [tuple([tuple(part.split(component)) if component in part else (part,) for part in parts[1:]])
+                for parts in split]
     if stand_ins:
         restore = _folding(service.text)[2]
         ends = list(itertools.accumulate(map(len, raw_segments)))
@@ -499,12 +508,12 @@ def _parse_plain(raw_segments: list[str], stand_ins: int, service: _Service) -> 
                                      for part in split[index][1:]])
     # no value can be too long in a short segment, nor can an element have too many components
     # without that many separators
-    if (max(map(len, raw_segments)) > MAX_VALUE_CHARS
-            or max(map(str.count, raw_segments, itertools.repeat(component))) >= MAX_COMPONENTS):
+    if long and (max(map(len, long)) > MAX_VALUE_CHARS
+                 or max(map(str.count, long, itertools.repeat(component))) >= MAX_COMPONENTS):
         for position, raw in enumerate(raw_segments, 1):
             if len(raw) > MAX_VALUE_CHARS or raw.count(component) >= MAX_COMPONENTS:
                 _check_limits(position, split[position - 1][0], elements[position - 1])
-    return list(zip([parts[0] for parts in split], elements, strict=True))
+    return list(zip(tag_list, elements, strict=True))
 
 
 def _parse_each(raw_segments: list[str], stand_ins: int, line_breaks: bool, service: _Service) -> list[_Parsed]:

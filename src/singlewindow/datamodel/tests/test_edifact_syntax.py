@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from pydifact.parser import Parser
 
 from singlewindow.datamodel.codecs.edifact_syntax import (
+    MAX_COMPONENTS,
+    MAX_ELEMENTS,
     MAX_VALUE_CHARS,
     Interchange,
     Party,
@@ -331,6 +333,31 @@ LONG_VALUE = "X" * (MAX_VALUE_CHARS + 1)
 )
 def test_rejections_carry_code_and_pointer(payload, options, expected):
     assert reject(payload, **options) == expected
+
+
+@pytest.mark.parametrize(
+    ("gis", "expected"),
+    [
+        pytest.param("GIS+" + ":" * (MAX_COMPONENTS - 1), [], id="components-at-limit"),
+        pytest.param("GIS+" + ":" * MAX_COMPONENTS, [("syntax.edifact.too_large", "segment 8 (GIS), element 1")],
+                     id="components-over-limit"),
+        pytest.param("GIS" + "+" * MAX_ELEMENTS, [], id="elements-at-limit"),
+        pytest.param("GIS" + "+" * (MAX_ELEMENTS + 1), [("syntax.edifact.too_large", "segment 8 (GIS)")],
+                     id="elements-over-limit"),
+        pytest.param("GIS+" + "X" * MAX_VALUE_CHARS, [], id="value-at-limit"),
+        pytest.param("GIS+" + "X" * (MAX_VALUE_CHARS + 1),
+                     [("syntax.edifact.too_large", "segment 8 (GIS), element 1, component 1")], id="value-over-limit"),
+    ],
+)
+def test_limits_hold_at_their_bounds_in_an_interchange_without_line_breaks(gis, expected):
+    # one line, as the Single Window writes it: read a whole pass at a time, which checks the limits only on
+    # the segments long enough to break one; the bounds are the same as segment by segment
+    payload = replace("GIS+23", gis).replace(b"\r\n", b"")
+    if expected:
+        assert reject(payload) == expected
+    else:
+        [message] = read_interchange(payload).messages
+        assert any(tag == "GIS" for tag, _ in message.body)
 
 
 def test_every_problem_in_the_envelope_is_reported_at_once():

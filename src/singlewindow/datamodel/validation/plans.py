@@ -104,8 +104,8 @@ class _Visitors(dict[type[DataSet], Visitor]):
     """The visitor of each class, compiled from its plan the first time the class is met.
 
     A visitor is a small generated function: reading a dozen known fields straight from the
-    instance costs far less than a generic loop over field tables, and classes without nested
-    classes (amounts, measures, classifications…) are handled inline by their parent.
+    instance costs far less than a generic loop over field tables, and nested classes are read in
+    place by their parent, a few levels down (``INLINE_DEPTH``), instead of through calls.
     Exempt states: 0, priced amounts count; 1, exempt; 2, this node counts but those below it not.
     """
 
@@ -124,18 +124,10 @@ class _Visitors(dict[type[DataSet], Visitor]):
 def _compile(model: type[DataSet], visitors: _Visitors) -> Visitor:
     plan = plan_of(model)
     names: dict[str, object] = {"visitors": visitors, "hs_subheading": _hs_subheading}
-    lines = ["def visit(node, exempt, found):", " d = node.__dict__", " add = found.add",
+    lines = ["def visit(node, exempt, found):", " d0 = node.__dict__", " add = found.add",
              " n = len(node.__pydantic_fields_set__)"]
-    lines += _own(plan, "node", "d", "exempt != 1", visitors.national, " ")
-    for index, (name, exempting) in enumerate(plan.singles):
-        state = "1 if exempt else 2" if exempting else "1 if exempt else 0"
-        lines += [f" c = d[{name!r}]", " if c is not None:"]
-        lines += _child(model, name, index, state, "exempt == 0", names, visitors.national, "  ")
-    for index, (name, exempting) in enumerate(plan.repeats, start=len(plan.singles)):
-        state = "1" if exempting else "1 if exempt else 0"
-        lines += [f" for c in d[{name!r}] or ():"]
-        lines += _child(model, name, index, state, "False" if exempting else "exempt == 0", names,
-                        visitors.national, "  ")
+    lines += _own(plan, "node", "d0", "exempt != 1", visitors.national, " ")
+    lines += _nested(model, 0, "exempt", names, visitors.national, " ")
     namespace: dict[str, Any] = {}
     lines.append(" return n")
     exec(compile("\n".join(lines), f"<visitor {model.__name__}>", "exec"), names, namespace)  # noqa: S102 - our own source
@@ -143,18 +135,53 @@ def _compile(model: type[DataSet], visitors: _Visitors) -> Visitor:
     return visitor
 
 
-def _child(model: type[DataSet], name: str, index: int, state: str, counts: str, names: dict[str, object],
-           national: bool, indent: str) -> list[str]:
-    """Visit child ``c``: inline when it is of its field's class and that class nests nothing."""
-    declared = next(f.model for f in shape_of(model) if f.name == name)
-    call = [f"{indent}n += visitors[c.__class__](c, {state}, found)"]
-    if declared is None or plan_of(declared).singles or plan_of(declared).repeats:
-        return call
-    names[f"M{index}"] = declared
-    inline = _own(plan_of(declared), "c", "e", counts, national, indent + " ")
-    values = [f"{indent} e = c.__dict__"] if inline else []
-    return [f"{indent}if c.__class__ is M{index}:", *values, f"{indent} n += len(c.__pydantic_fields_set__)",
-            *inline, f"{indent}else:", *(" " + line for line in call)]
+INLINE_DEPTH = 6
+"""How many levels below its own class a visitor reads in place before calling the next visitor."""
+
+
+def _nested(model: type[DataSet], depth: int, exempt: str, names: dict[str, object], national: bool,
+            indent: str) -> list[str]:
+    """Visit the nested classes of a ``model`` node whose values are in ``d{depth}``, in exempt state ``exempt``.
+
+    A child of exactly its field's class is read in place, and so are its own children, down to
+    ``INLINE_DEPTH`` levels (a call per node costs more than the node's own work); any other child,
+    a subclass or one deeper down, is handed to its class's visitor.
+    """
+    plan = plan_of(model)
+    shapes = {f.name: f.model for f in shape_of(model)}
+    child, level = f"c{depth + 1}", depth + 1
+    fields = [(name, exempting, False) for name, exempting in plan.singles]
+    fields += [(name, exempting, True) for name, exempting in plan.repeats]
+    lines: list[str] = []
+    for name, exempting, repeats in fields:
+        if repeats:
+            state, counts = ("1", "False") if exempting else (f"1 if {exempt} else 0", f"{exempt} == 0")
+            lines.append(f"{indent}for {child} in d{depth}[{name!r}] or ():")
+        else:
+            state = f"1 if {exempt} else 2" if exempting else f"1 if {exempt} else 0"
+            counts = f"{exempt} == 0"
+            lines += [f"{indent}{child} = d{depth}[{name!r}]", f"{indent}if {child} is not None:"]
+        inner = indent + " "
+        call = f"n += visitors[{child}.__class__]({child}, {state}, found)"
+        declared = shapes.get(name)
+        if declared is None or level > INLINE_DEPTH:
+            lines.append(inner + call)
+            continue
+        key = f"M{len(names)}"
+        names[key] = declared
+        declared_plan = plan_of(declared)
+        below = bool(declared_plan.singles or declared_plan.repeats)
+        own = _own(declared_plan, child, f"d{level}", counts, national, inner + " ")
+        lines.append(f"{inner}if {child}.__class__ is {key}:")
+        if own or below:
+            lines.append(f"{inner} d{level} = {child}.__dict__")
+        lines.append(f"{inner} n += len({child}.__pydantic_fields_set__)")
+        lines += own
+        if below:
+            lines.append(f"{inner} x{level} = {state}")
+            lines += _nested(declared, level, f"x{level}", names, national, inner + " ")
+        lines += [f"{inner}else:", f"{inner} {call}"]
+    return lines
 
 
 def _own(plan: Plan, node: str, values: str, counts: str, national: bool, indent: str) -> list[str]:
