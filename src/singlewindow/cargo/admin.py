@@ -3,27 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from singlewindow.cargo.models import Bill, Conveyance, DiscrepancyReport, Manifest, ManifestVersion, MatchingRule
-
-
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from singlewindow.registry.admin import ReadOnlyAdmin
 
 
 @admin.register(Manifest)
-class ManifestAdmin(ReadOnly):
+class ManifestAdmin(ReadOnlyAdmin):
     list_display = ("reference", "carrier", "direction", "office", "conveyance_reference", "arrival_at", "version",
                     "cancelled")
     list_filter = ("direction", "cancelled")
@@ -31,12 +18,12 @@ class ManifestAdmin(ReadOnly):
 
 
 @admin.register(ManifestVersion)
-class ManifestVersionAdmin(ReadOnly):
+class ManifestVersionAdmin(ReadOnlyAdmin):
     list_display = ("manifest", "number", "function_code", "source", "actor", "at", "change_count")
 
 
 @admin.register(Bill)
-class BillAdmin(ReadOnly):
+class BillAdmin(ReadOnlyAdmin):
     list_display = ("number", "kind", "carrier", "manifest", "packages", "allocated", "released", "gated_out",
                     "warehouse")
     search_fields = ("number",)
@@ -44,12 +31,12 @@ class BillAdmin(ReadOnly):
 
 
 @admin.register(Conveyance)
-class ConveyanceAdmin(ReadOnly):
+class ConveyanceAdmin(ReadOnlyAdmin):
     list_display = ("reference", "carrier", "kind", "conveyance_reference", "port", "actual_at", "cancelled")
 
 
 @admin.register(DiscrepancyReport)
-class DiscrepancyReportAdmin(ReadOnly):
+class DiscrepancyReportAdmin(ReadOnlyAdmin):
     list_display = ("bill", "kind", "state", "warehouse", "manifest_packages", "found_packages", "filed_at")
     list_filter = ("state", "kind")
 

@@ -9,27 +9,17 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from singlewindow.express.models import Anomaly, Appointment, Correction, Lane, Slot
-
-
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from singlewindow.registry.admin import ReadOnlyAdmin
 
 
 @admin.register(Lane)
-class LaneAdmin(_ReadOnly):
+class LaneAdmin(ReadOnlyAdmin):
     list_display = ("terminal", "code", "name_en", "name_zh", "is_active")
     list_select_related = ("terminal",)
 
 
 @admin.register(Slot)
-class SlotAdmin(_ReadOnly):
+class SlotAdmin(ReadOnlyAdmin):
     list_display = ("terminal", "starts_at", "ends_at", "capacity", "booked")
     list_filter = ("terminal",)
     list_select_related = ("terminal",)
@@ -37,7 +27,7 @@ class SlotAdmin(_ReadOnly):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(_ReadOnly):
+class AppointmentAdmin(ReadOnlyAdmin):
     list_display = ("master_awb", "bag_number", "terminal", "broker", "slot_starts_at", "priority", "stage", "lane",
                     "version")
     list_filter = ("stage", "priority", "terminal")
@@ -56,7 +46,7 @@ class CorrectionInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Anomaly)
-class AnomalyAdmin(_ReadOnly):
+class AnomalyAdmin(ReadOnlyAdmin):
     list_display = ("reference", "category", "master_awb", "house_awb", "terminal", "broker", "status",
                     "detected_at", "due_at", "closed_at")
     list_filter = ("status", "category", "terminal")

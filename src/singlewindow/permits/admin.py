@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from singlewindow.permits.models import Exemption, Permit, PermitLine, WriteOff
-from singlewindow.registry.admin import AuditedAdmin
+from singlewindow.registry.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Exemption)
@@ -22,16 +22,6 @@ class ExemptionAdmin(AuditedAdmin):
     fields = ("regulation", "max_cif_value_twd", "procedure_codes", "valid_from", "valid_to", "basis_en",
               "basis_zh", "is_active")
 
-
-class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class PermitLineInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -46,7 +36,7 @@ class PermitLineInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Permit)
-class PermitAdmin(_ReadOnly):
+class PermitAdmin(ReadOnlyAdmin):
     list_display = ("number", "agency", "permit_type", "regulation", "holder_business_id", "valid_to", "status")
     list_filter = ("status", "permit_type")
     search_fields = ("number", "holder_business_id", "holder_name")
@@ -55,7 +45,7 @@ class PermitAdmin(_ReadOnly):
 
 
 @admin.register(WriteOff)
-class WriteOffAdmin(_ReadOnly):
+class WriteOffAdmin(ReadOnlyAdmin):
     list_display = ("declaration_ref", "item_sequence", "permit", "quantity", "unit", "state", "office", "at")
     list_filter = ("state",)
     search_fields = ("declaration_ref", "permit__number")
