@@ -50,8 +50,6 @@ import probes  # noqa: E402
 import run  # noqa: E402
 
 TARGET_RATE = 500.0
-PAYMENT_TYPES = ("duty_payment.notification", "electronic_guarantee.submit", "electronic_guarantee.suspend",
-                 "electronic_guarantee.accept", "electronic_guarantee.close", "payment_response.notification")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -77,23 +75,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def build_world() -> Any:
     """The test world with the customs engine, the payment services of the catalogue and a second bank."""
     from singlewindow import testing
-    from singlewindow.registry import catalogue, pki
+    from singlewindow.registry import pki
     from singlewindow.registry import services as registry
     from singlewindow.registry.actors import SYSTEM
-    from singlewindow.registry.models import AccessGrant, OrganisationRole
+    from singlewindow.registry.models import OrganisationRole
 
     world = testing.build_world(engine="customs")
-    owner = world["customs"].organisation
-    for entry in catalogue.SERVICES:
-        if entry.message_type not in PAYMENT_TYPES:
-            continue
-        service = registry.define_service(code=entry.code, name_en=entry.name_en, owner=owner,
-                                          message_type=entry.message_type, security=entry.security,
-                                          processing_time=entry.processing_time, actor=SYSTEM)
-        for direction, grantees in ((AccessGrant.Direction.SEND, entry.senders),
-                                    (AccessGrant.Direction.RECEIVE, entry.receivers)):
-            for role in grantees:
-                registry.grant_access(service=service, direction=direction, role=role, actor=SYSTEM)
+    testing.define_payment_services(world)
     second = registry.create_organisation(code="t-bank-2", name_en="Org bank 2", name_zh="機構銀行二",
                                           roles=(OrganisationRole.BANK,), business_id="30000040", actor=SYSTEM)
     key = pki.issue_organisation_certificate(world.root, org_code=second.code, organisation_name=second.name_en)

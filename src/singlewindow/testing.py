@@ -131,3 +131,25 @@ def submit_headers(party: Party, payload: bytes, *, message_type: str = "import_
         headers["HTTP_X_SW_SIGNATURE"] = sign(party, payload, message_type=message_type,
                                               client_reference=client_reference)
     return headers
+
+
+PAYMENT_MESSAGE_TYPES = ("duty_payment.notification", "electronic_guarantee.submit", "electronic_guarantee.suspend",
+                         "electronic_guarantee.accept", "electronic_guarantee.close", "payment_response.notification")
+
+
+def define_payment_services(world: World) -> None:
+    """The catalogue's own lines for the payment and guarantee message types, owned by the world's
+    customs office, with the grants the catalogue gives them."""
+    from singlewindow.registry import catalogue
+
+    owner = world["customs"].organisation
+    for entry in catalogue.SERVICES:
+        if entry.message_type not in PAYMENT_MESSAGE_TYPES:
+            continue
+        service = registry.define_service(code=entry.code, name_en=entry.name_en, owner=owner,
+                                          message_type=entry.message_type, security=entry.security,
+                                          processing_time=entry.processing_time, actor=SYSTEM)
+        for direction, grantees in ((AccessGrant.Direction.SEND, entry.senders),
+                                    (AccessGrant.Direction.RECEIVE, entry.receivers)):
+            for role in grantees:
+                registry.grant_access(service=service, direction=direction, role=role, actor=SYSTEM)

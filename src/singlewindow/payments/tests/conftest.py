@@ -24,34 +24,14 @@ from singlewindow.exchange.models import Delivery
 from singlewindow.exchange.selectors import document_of
 from singlewindow.payments import guarantees
 from singlewindow.payments.models import Guarantee, PaymentOrder
-from singlewindow.registry import catalogue
-from singlewindow.registry import services as registry
-from singlewindow.registry.actors import SYSTEM, Actor
-from singlewindow.registry.models import AccessGrant
+from singlewindow.registry.actors import Actor
 
 DUE = LAPTOP_DUE
-PAYMENT_TYPES = ("duty_payment.notification", "electronic_guarantee.submit", "electronic_guarantee.suspend",
-                 "electronic_guarantee.accept", "electronic_guarantee.close", "payment_response.notification")
 
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-def define_payment_services(world: testing.World) -> None:
-    """The catalogue's own lines for the payment message types, owned by the test customs office."""
-    owner = world["customs"].organisation
-    for entry in catalogue.SERVICES:
-        if entry.message_type not in PAYMENT_TYPES:
-            continue
-        service = registry.define_service(code=entry.code, name_en=entry.name_en, owner=owner,
-                                          message_type=entry.message_type, security=entry.security,
-                                          processing_time=entry.processing_time, actor=SYSTEM)
-        for direction, grantees in ((AccessGrant.Direction.SEND, entry.senders),
-                                    (AccessGrant.Direction.RECEIVE, entry.receivers)):
-            for role in grantees:
-                registry.grant_access(service=service, direction=direction, role=role, actor=SYSTEM)
 
 
 @dataclass
@@ -137,7 +117,7 @@ def build_pay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pay:
     mapping = tmp_path / "national.json"
     mapping.write_text(json.dumps(NATIONAL_MAPPING))
     world = clearance_world(tmp_path, mapping)
-    define_payment_services(world)
+    testing.define_payment_services(world)
     channel_chooser(monkeypatch)
     return Pay(world, Client())
 
