@@ -156,8 +156,8 @@ _MAX_PREPARED_PARAMETERS = 256
 
 
 def _pipelined(statements: Sequence[tuple[str, Sequence[Any]]]) -> bool:
-    """Whether the statements can travel in one pipeline (PostgreSQL, none too large to bind)."""
-    return connection.vendor == "postgresql" and all(len(p) <= _MAX_BOUND_PARAMETERS for _, p in statements)
+    """Whether the statements can travel in one pipeline (none too large to bind)."""
+    return all(len(p) <= _MAX_BOUND_PARAMETERS for _, p in statements)
 
 
 class _Pipeline:
@@ -168,10 +168,10 @@ class _Pipeline:
     round trip), as it did the multi-statement query.
     """
 
-    def __init__(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> None:
+    def __init__(self, statements: Sequence[tuple[str, Sequence[Any]]], text: str) -> None:
         self.statements = statements
         self.results: list[list[tuple[Any, ...]]] = []
-        self._query = SimpleNamespace(query=";\n".join(sql for sql, _ in statements).encode())
+        self._query = SimpleNamespace(query=text.encode())  # what Django's query log reads
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         import psycopg
@@ -212,28 +212,35 @@ class Batch:
                                           expressions=expressions))
 
     def run(self) -> list[list[tuple[Any, ...]]]:
-        results: list[list[tuple[Any, ...]]] = []
         if not self.statements:
-            return results
+            return []
+        if connection.vendor == "postgresql":
+            return self._run_together()
+        results = []
+        with connection.cursor() as cursor:  # SQLite: one statement per call, in process
+            for sql, params in self.statements:
+                cursor.execute(sql, params)
+                results.append(list(cursor.fetchall()) if cursor.description else [])
+        return results
+
+    def _run_together(self) -> list[list[tuple[Any, ...]]]:
+        """PostgreSQL: one pipeline, or one multi-statement query when a statement is too large to bind."""
+        text = ";\n".join(sql for sql, _ in self.statements)
+        flat = [p for _, params in self.statements for p in params]
         if _pipelined(self.statements):
             connection.ensure_connection()
-            pipeline = _Pipeline(self.statements)
+            pipeline = _Pipeline(self.statements, text)
             wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
             with wrap(cast(Any, pipeline)) as cursor:  # duck-typed driver cursor
-                cursor.execute(pipeline._query.query.decode(), [p for _, params in self.statements for p in params])
+                cursor.execute(text, flat)
             return pipeline.results
+        results: list[list[tuple[Any, ...]]] = []
         with connection.cursor() as cursor:
-            if len(self.statements) > 1 and connection.vendor == "postgresql":
-                cursor.execute(";\n".join(sql for sql, _ in self.statements),
-                               [p for _, params in self.statements for p in params])
-                while True:
-                    results.append(list(cursor.fetchall()) if cursor.description else [])
-                    if not cursor.nextset():
-                        break
-            else:
-                for sql, params in self.statements:
-                    cursor.execute(sql, params)
-                    results.append(list(cursor.fetchall()) if cursor.description else [])
+            cursor.execute(text, flat)
+            while True:
+                results.append(list(cursor.fetchall()) if cursor.description else [])
+                if not cursor.nextset():
+                    break
         if len(results) != len(self.statements):
             raise RuntimeError(f"{len(self.statements)} statements gave {len(results)} results")
         return results
