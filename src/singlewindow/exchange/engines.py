@@ -29,7 +29,12 @@ def register_engine(name: str, handler: EngineHandler, *, sweep: Callable[[], in
     """``sweep``, if given, runs on every sweeper round (reminders, time limits); it returns a count."""
     _ENGINES[name] = handler
     if sweep is not None:
-        _SWEEPS[name] = sweep
+        register_sweep(name, sweep)
+
+
+def register_sweep(name: str, sweep: Callable[[], int]) -> None:
+    """Work the sweeper runs every round for an app that is not an engine itself; returns a count."""
+    _SWEEPS[name] = sweep
 
 
 def run_sweeps() -> int:

@@ -13,13 +13,14 @@ Statutory figures (override in settings; see docs/payments.md):
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from singlewindow.customs.models import Case
@@ -48,6 +49,8 @@ from singlewindow.registry.selectors import organisations_by_business_ids
 PAYMENT_DAYS = 14
 REFUND_DAYS = 30
 REFUND_CLAIM_YEARS = 5
+logger = logging.getLogger(__name__)
+
 OPEN_STATES = (OrderState.OPEN, OrderState.PART_PAID)
 
 
@@ -230,6 +233,34 @@ def cover_with_guarantee(order_id: int, *, actor: Actor | None = None) -> Guaran
         record_payment(order.case, actor=office_actor, amount=amount, reference=order.reference, guarantee=True)
         return guarantee
     return None
+
+
+COVER_GRACE = timedelta(seconds=60)
+
+
+def cover_waiting_orders(*, grace: timedelta = COVER_GRACE, limit: int = 200) -> int:
+    """The sweeper's share: release open orders that an accepted guarantee now covers.
+
+    The release after assessment runs as a task queued on commit; a worker that dies before
+    running it, or a guarantee accepted (or a balance restored by a payment) after the order
+    was issued, would otherwise leave a covered case waiting for payment. Orders younger than
+    ``grace`` are left to their task. Each order is covered in its own transaction, under the
+    same locks as the task, so the two never release one case twice. Returns how many were.
+    """
+    today = timezone.localdate()
+    covering = Guarantee.objects.filter(
+        trader_id=OuterRef("importer_id"), state=GuaranteeState.ACCEPTED, valid_from__lte=today,
+        valid_to__gte=today, balance__gte=OuterRef("amount") - OuterRef("amount_paid"))
+    waiting = (PaymentOrder.objects.filter(state=OrderState.OPEN, importer__isnull=False,
+                                           issued_at__lt=timezone.now() - grace)
+               .filter(Exists(covering)).order_by("issued_at", "pk").values_list("pk", flat=True)[:limit])
+    covered = 0
+    for order_id in list(waiting):
+        try:
+            covered += cover_with_guarantee(order_id) is not None
+        except Exception:  # one order that cannot be covered must not hold up the rest
+            logger.exception("covering payment order %s with a guarantee failed", order_id)
+    return covered
 
 
 def credit_guarantee(order: PaymentOrder, amount: Decimal, *, actor: Actor) -> None:

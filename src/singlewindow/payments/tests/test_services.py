@@ -4,15 +4,19 @@ a guarantee, refunds paid back, references and their check digits."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
+from singlewindow.exchange.worker import sweep_once
 from singlewindow.payments import guarantees, references, services
 from singlewindow.payments.errors import PaymentsError
-from singlewindow.payments.models import BankConfirmation, Guarantee, RefundOrder
+from singlewindow.payments.ledger import verify_ledger
+from singlewindow.payments.models import BankConfirmation, Guarantee, PaymentOrder, RefundOrder
 from singlewindow.payments.tests.conftest import DUE, Pay
 
 
@@ -111,3 +115,33 @@ def test_check_digits_catch_a_changed_or_swapped_digit() -> None:
     swapped = reference[:5] + reference[6] + reference[5] + reference[7:]
     assert swapped == reference or not references.is_valid(swapped)
     assert not references.is_valid("12") and not references.is_valid("abc") and not references.is_valid("1" * 25)
+
+
+def test_the_sweeper_covers_an_order_whose_release_task_was_lost(pay: Pay) -> None:
+    pay.accepted(amount=10_000)
+    order = pay.order(pay.declare("LOST-1"))  # its cover task was queued, and no worker ran it
+    assert order.state == "open"
+    assert services.cover_waiting_orders() == 0  # younger than the grace: still its task's to run
+    assert sweep_once()["engine_sweeps"] == 0
+
+    Guarantee.objects.update(state="suspended")
+    assert services.cover_waiting_orders(grace=timedelta(0)) == 0  # nothing covers it now
+    Guarantee.objects.update(state="accepted")
+    assert services.cover_waiting_orders(grace=timedelta(0)) == 1
+    order.refresh_from_db()
+    assert order.state == "guaranteed" and order.case.state == "released"
+    assert Guarantee.objects.get().balance == 10_000 - DUE
+    assert services.cover_waiting_orders(grace=timedelta(0)) == 0  # released once, debited once
+    assert verify_ledger().ok
+
+
+def test_the_sweeper_covers_waiting_orders_once_a_balance_allows(pay: Pay) -> None:
+    pay.accepted(amount=5000)
+    first, second = pay.order(pay.declare("WAIT-1")), pay.order(pay.declare("WAIT-2"))
+    PaymentOrder.objects.update(issued_at=F("issued_at") - timedelta(minutes=5))
+    assert sweep_once()["engine_sweeps"] == 1  # the balance covers one of the two
+    pay.pay(first.reference if PaymentOrder.objects.get(pk=first.pk).state == "guaranteed" else second.reference,
+            DUE, "TX-BACK")  # paying the released one restores the balance …
+    assert sweep_once()["engine_sweeps"] == 1  # … and the other is released against it
+    assert sorted(PaymentOrder.objects.values_list("state", flat=True)) == ["guaranteed", "paid"]
+    assert Guarantee.objects.get().balance == 5000 - DUE
