@@ -220,8 +220,8 @@ def _lock_lines(profile: dict[str, Any]) -> list[str]:
     if not hold:
         return []
     return [
-        "The evidence-head row lock is held from the head update (`evidence._take_heads`, the last "
-        f"statement of intake's first round trip) to the end of COMMIT "
+        "The evidence-head row lock is held from the head update (the first statement of "
+        f"intake's second round trip, sent by `evidence._run_locked`) to the end of COMMIT "
         f"for **{hold['p50']:.2f} ms** (median; p90 {hold['p90']:.2f} ms, p99 "
         f"{hold['p99']:.2f} ms) per submission with no contention. Appends are serialised on "
         f"that lock, so intake cannot exceed about {1000 / hold['p50']:.0f} submissions/s "

@@ -470,31 +470,26 @@ def statement_timer(times: dict[str, list[float]]) -> Iterator[None]:
 def evidence_lock_timer(holds: list[float]) -> Iterator[None]:
     """Record how long intake holds the evidence-head lock: from taking it to after COMMIT.
 
-    Wraps ``evidence._take_heads`` for the duration, in this process only: the clock starts when
-    the batch that took the lock has answered (its last statement takes it) and stops in an
-    ``on_commit`` hook.
+    Wraps ``evidence._run_locked`` for the duration, in this process only: the clock starts when
+    the round trip whose first statement takes the lock is sent (so it slightly over-counts, by
+    the sending) and stops in an ``on_commit`` hook.
     """
     from django.db import transaction
 
     from singlewindow.exchange import evidence
 
-    original = evidence._take_heads
+    original = evidence._run_locked
 
-    def timed_take(batch: Any, count: int) -> Callable[[Any], tuple[int, str]]:
-        read = original(batch, count)
+    def timed_run(batch: Any) -> Any:
+        taken = time.perf_counter()
+        transaction.on_commit(lambda: holds.append(time.perf_counter() - taken))
+        return original(batch)
 
-        def timed_read(results: Any) -> tuple[int, str]:
-            taken = time.perf_counter()
-            transaction.on_commit(lambda: holds.append(time.perf_counter() - taken))
-            return read(results)
-
-        return timed_read
-
-    evidence._take_heads = timed_take
+    evidence._run_locked = timed_run
     try:
         yield
     finally:
-        evidence._take_heads = original
+        evidence._run_locked = original
 
 
 def _where(filename: str) -> str:

@@ -6,9 +6,11 @@ Used by the test suites and the benchmarks; nothing here is imported by producti
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from singlewindow.datamodel import samples
 from singlewindow.exchange import jws
@@ -153,3 +155,38 @@ def define_payment_services(world: World) -> None:
                                     (AccessGrant.Direction.RECEIVE, entry.receivers)):
             for role in grantees:
                 registry.grant_access(service=service, direction=direction, role=role, actor=SYSTEM)
+
+
+T = TypeVar("T")
+
+
+def race(count: int, work: Callable[[int], T], *, raise_failures: bool = True) -> list[Any]:
+    """Run ``work(i)`` in ``count`` threads released together, each closing its own connection.
+
+    For PostgreSQL row-lock races. A failure in a thread fails the test here, in its own
+    thread; with ``raise_failures=False`` each thread's exception is returned in its place, for
+    tests that compare them.
+    """
+    from django.db import connections
+
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        try:
+            barrier.wait(timeout=30)
+            results[index] = work(index)
+        except BaseException as error:  # reported in the test's thread
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    failures = [r for r in results if isinstance(r, BaseException)]
+    if raise_failures and failures:
+        raise AssertionError(f"{len(failures)} of {count} threads failed: {failures!r}")
+    return results

@@ -19,6 +19,7 @@ from singlewindow.customs.models.cases import Case, CaseEvent
 from singlewindow.customs.models.cases import CaseState as S
 from singlewindow.customs.models.selection import Channel
 from singlewindow.datamodel.datasets import Declaration
+from singlewindow.exchange.evidence import seq_param, seq_sql
 from singlewindow.exchange.models import EvidenceEntry
 from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.exchange.services import StateChange, record_state_change, record_state_changes
@@ -234,17 +235,17 @@ def _write_events(case: Case, records: list[tuple[StateChange, CaseEvent]], *,
     fields = ("case", "at", "from_state", "to_state", "actor", "note_en", "note_zh", "data", "evidence_seq")
 
     def event_rows(entries: list[EvidenceEntry], _: Any, batch: Batch) -> None:
-        for (_, event), entry in zip(records, entries, strict=True):
-            event.evidence_seq = entry.seq
         index.append(batch.insert(CaseEvent, [
-            {name: case.pk if name == "case" else getattr(event, name) for name in fields}
-            for _, event in records], returning="id"))
+            {**{name: case.pk if name == "case" else getattr(event, name) for name in fields},
+             "evidence_seq": seq_param(entry)}
+            for (_, event), entry in zip(records, entries, strict=True)],
+            returning="id", expressions={"evidence_seq": seq_sql()}))
 
     index: list[int | None] = []
-    _, results = record_state_changes([change for change, _ in records], first=first, then=event_rows)
+    entries, results = record_state_changes([change for change, _ in records], first=first, then=event_rows)
     assert index[0] is not None
-    for (_, event), row in zip(records, results[index[0]], strict=True):
-        event.pk = row[0]
+    for (_, event), entry, row in zip(records, entries, results[index[0]], strict=True):
+        event.pk, event.evidence_seq = row[0], entry.seq
         event._state.adding = False
         event._state.db = DEFAULT_DB_ALIAS
     return [event for _, event in records]

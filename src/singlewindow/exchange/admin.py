@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from singlewindow.exchange import services
+from singlewindow.exchange import receipts, services
 from singlewindow.exchange.errors import ExchangeError
 from singlewindow.exchange.models import (
     Checkpoint,
@@ -80,7 +80,7 @@ class MessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("Receipt"))
     def receipt_pretty(self, obj: Message) -> SafeString:
-        return pretty_json(obj.receipt)
+        return pretty_json(receipts.receipt_for(obj) if obj.evidence_seq is not None else None)
 
 
 @admin.register(Delivery)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -11,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router
 from ninja.responses import Status
 
-from singlewindow.exchange import evidence, intake, selectors, services
+from singlewindow.exchange import evidence, intake, receipts, selectors, services
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.models import Checkpoint, Delivery, EvidenceEntry, Message, WebhookEndpoint
 from singlewindow.exchange.schemas import (
@@ -66,11 +67,10 @@ def submit_message(request: HttpRequest) -> Status[dict[str, object]]:
         intake.record_rejection(envelope=envelope, actor=actor, digest="", error=error, size=declared)
         raise error
     result = intake.submit_message(envelope=envelope, actor=actor)
-    assert result.message.receipt is not None
-    return Status(201 if result.created else 200, result.message.receipt)
+    return Status(201 if result.created else 200, result.receipt())
 
 
-def _message_out(message: Message) -> MessageOut:
+def _message_out(message: Message, receipt: dict[str, Any] | None) -> MessageOut:
     return MessageOut(
         id=message.id, message_type=message.message_type, sender=message.sender.code,
         client_reference=message.client_reference,
@@ -78,7 +78,7 @@ def _message_out(message: Message) -> MessageOut:
         payload_sha256=message.payload_sha256, received_at=message.received_at,
         evidence_seq=message.evidence_seq, signed=bool(message.signature),
         deliveries=[_delivery_out(d) for d in message.deliveries.all()],
-        receipt=message.receipt,
+        receipt=receipt,
     )
 
 
@@ -93,7 +93,9 @@ def _delivery_out(delivery: Delivery) -> DeliveryStateOut:
 
 @router.get("/messages", response=list[MessageOut], summary="Messages my organisation sent")
 def list_sent_messages(request: HttpRequest, limit: int = 50) -> list[MessageOut]:
-    return [_message_out(m) for m in selectors.sent_messages(actor_of(request), min(max(limit, 1), 200))]
+    messages = list(selectors.sent_messages(actor_of(request), min(max(limit, 1), 200)))
+    signed = receipts.receipts_for(messages)
+    return [_message_out(m, signed.get(m.id)) for m in messages]
 
 
 @router.get("/messages/{message_id}", response=MessageOut, summary="One message and its delivery states")
@@ -106,9 +108,9 @@ def get_message(request: HttpRequest, message_id: UUID) -> MessageOut:
     )
     if message is None:
         raise _not_found("message")
-    if message.sender_id != actor_of(request).organisation.pk:  # type: ignore[union-attr]
-        message.receipt = None  # a recipient sees the message, not the sender's receipt
-    return _message_out(message)
+    # a recipient sees the message, not the sender's receipt
+    is_sender = message.sender_id == actor_of(request).organisation.pk  # type: ignore[union-attr]
+    return _message_out(message, receipts.receipt_for(message) if is_sender else None)
 
 
 @router.get("/messages/{message_id}/payload", summary="The exact payload bytes as received")

@@ -25,11 +25,16 @@ from singlewindow.datamodel.codecs import Codec, carries, codec_for_content_type
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, Document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 from singlewindow.datamodel.validation import validate_decoded
-from singlewindow.exchange import dispatch, jws, routing
-from singlewindow.exchange.canonical import canonical_json
+from singlewindow.exchange import dispatch, jws, receipts, routing
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
-from singlewindow.exchange.evidence import NewEvidence, Results, append_evidence, append_evidence_many
-from singlewindow.exchange.identity import signing_identity
+from singlewindow.exchange.evidence import (
+    NewEvidence,
+    Results,
+    append_evidence,
+    append_evidence_many,
+    seq_param,
+    seq_sql,
+)
 from singlewindow.exchange.models import (
     Consignment,
     ConsignmentParty,
@@ -64,6 +69,11 @@ class Envelope:
 class IntakeResult:
     message: Message
     created: bool
+    leaf_hash: str | None = None  # known when just stored; a resend's is read from its entry
+
+    def receipt(self) -> dict[str, Any]:
+        """The signed receipt the sender gets (signed now, after the commit: see ``receipts``)."""
+        return receipts.receipt_for(self.message, self.leaf_hash)
 
 
 def new_message_id() -> uuid.UUID:
@@ -120,14 +130,14 @@ def store_message(prepared: PreparedMessage) -> IntakeResult:
     """Store a prepared message with its receipt; a resend of a stored one answers as ``submit_message``."""
     envelope = prepared.envelope
     try:
-        message = _store(prepared)
+        message, leaf_hash = _store(prepared)
     except AlreadySent as sent:
         return _replay(Message.objects.get(pk=sent.message_id), envelope, prepared.digest)
     except IntegrityError:
         # Two requests raced with one client reference: the loser answers like a resend.
         existing = Message.objects.get(sender=prepared.sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, prepared.digest)
-    return IntakeResult(message=message, created=True)
+    return IntakeResult(message=message, created=True, leaf_hash=leaf_hash)
 
 
 class AlreadySent(Exception):
@@ -271,22 +281,21 @@ _CHAIN_ZH = {
 
 
 @transaction.atomic
-def _store(prepared: PreparedMessage) -> Message:
+def _store(prepared: PreparedMessage) -> tuple[Message, str]:
     """Write the message in two round trips and the commit; the evidence lock spans the second.
 
     The first asks whether the client reference is taken (every intake must, and a resend is
-    rare, so the question rides along instead of costing a round trip of its own), then carries
+    rare, so the question rides along instead of costing a round trip of its own) and carries
     every row that does not need the evidence sequence (the consignment, its parties and the
-    timeline line) and, last, the head update that takes the lock. The
-    second carries the evidence entry, the message with its receipt and the deliveries (whose
-    cursor is the sequence). So the serialised part of every intake is one round trip, a
-    signature and the commit.
+    timeline line). The second takes the evidence lock, appends the entry and carries the
+    message and the deliveries (whose cursor is the sequence). So the serialised part of every
+    intake is one round trip and the commit. Returns the message and its entry's leaf hash.
     """
     first = Batch()
     pending = PendingStore(prepared, first)
-    _, _, results = append_evidence_many([pending.evidence], first=first,
-                                         then=lambda entries, found, second: pending.write(entries[0], found, second))
-    return pending.finish(results)
+    entries, _, results = append_evidence_many(
+        [pending.evidence], first=first, then=lambda entries, found, second: pending.write(entries[0], found, second))
+    return pending.finish(results), entries[0].leaf_hash
 
 
 class PendingStore:
@@ -294,8 +303,8 @@ class PendingStore:
 
     Created, it queues the rows that need no sequence number on the burst's first round trip
     (the client-reference question, the consignment, its parties, the timeline line); ``write``
-    queues, once its entry is known, the message with its signed receipt and the deliveries on
-    the second; ``finish`` reads the deliveries' ids and dispatches them after commit. Several
+    queues the message and the deliveries, which name the entry's sequence number, on the
+    second; ``finish`` reads the deliveries' ids and dispatches them after commit. Several
     messages and other entries may share one burst, and so one short hold of the evidence lock.
     """
 
@@ -326,7 +335,7 @@ class PendingStore:
         }, message_id=message_id, at=now)
         self._rows: list[dict[str, Any]] = []
         self._deliveries_at: int | None = None
-        self._seq = 0
+        self._entry: EvidenceEntry | None = None
         self.message: Message | None = None
 
     def write(self, entry: EvidenceEntry, first_results: Results, second: Batch) -> None:
@@ -341,11 +350,10 @@ class PendingStore:
             sent_by=prepared.actor.label[:200], client_reference=envelope.client_reference,
             consignment_id=consignment_id, format=prepared.format, content_type=envelope.content_type[:100],
             payload=envelope.payload, payload_sha256=prepared.digest, signature=envelope.signature,
-            signer_fingerprint=prepared.signer, received_at=now, evidence_seq=entry.seq,
+            signer_fingerprint=prepared.signer, received_at=now,
         )
-        message.receipt = sign_receipt(message, entry.leaf_hash)
-        pushed = self._pushed
-        self._rows = [{"message": message.id, "recipient": r.pk, "seq": entry.seq,
+        pushed, position = self._pushed, seq_param(entry)
+        self._rows = [{"message": message.id, "recipient": r.pk, "seq": position,
                        "state": Delivery.State.PENDING,
                        "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
                        "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
@@ -353,24 +361,27 @@ class PendingStore:
         # Foreign keys are checked at commit, so the timeline line queued first may name this
         # message before it exists.
         second.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
-                                 "sender": prepared.sender.pk, "consignment": consignment_id}])
-        self._deliveries_at = second.insert(Delivery, self._rows, returning="id")
-        self.message, self._seq = message, entry.seq
+                                 "sender": prepared.sender.pk, "consignment": consignment_id,
+                                 "evidence_seq": position}], expressions={"evidence_seq": seq_sql()})
+        self._deliveries_at = second.insert(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
+        self.message, self._entry = message, entry
 
     def finish(self, second_results: Results) -> Message:
         """The stored message; its deliveries are queued for push and engines after commit."""
         if self.message is None:
             raise RuntimeError("finish() before write()")
+        assert self._entry is not None
+        self.message.evidence_seq = seq = self._entry.seq
         ids = [r[0] for r in second_results[self._deliveries_at]] if self._deliveries_at is not None else []
         work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
                 for i, row in zip(ids, self._rows, strict=True)]
-        recipients, seq = list(self.prepared.recipients), self._seq
+        recipients = list(self.prepared.recipients)
         transaction.on_commit(lambda: dispatch.after_intake(work, recipients, seq))
         return self.message
 
 
 _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format", "content_type", "payload",
-                   "payload_sha256", "signature", "signer_fingerprint", "received_at", "evidence_seq", "receipt")
+                   "payload_sha256", "signature", "signer_fingerprint", "received_at")
 
 
 def _upsert_consignment(ucr: str, now: datetime) -> tuple[str, list[Any]]:
@@ -404,19 +415,6 @@ def _link_parties(batch: Batch, ucr: str, sender: Organisation, document: Docume
     batch.insert(ConsignmentParty, [
         {"consignment": ucr, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)
     ], ignore_conflicts=True, expressions=_by_ucr())
-
-
-def sign_receipt(message: Message, leaf_hash: str) -> dict[str, Any]:
-    """The receipt the sender keeps: what was received, when, and where it sits in the log."""
-    body = {
-        "message_id": str(message.id), "message_type": message.message_type,
-        "sender": message.sender.code, "client_reference": message.client_reference,
-        "payload_sha256": message.payload_sha256, "evidence_seq": message.evidence_seq,
-        "leaf_hash": leaf_hash, "received_at": message.received_at.isoformat(),
-    }
-    identity = signing_identity()
-    signature = jws.sign_detached(canonical_json(body), identity.private_key, identity.chain)
-    return {"receipt": body, "signature": signature}
 
 
 @transaction.atomic

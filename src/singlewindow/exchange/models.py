@@ -66,7 +66,6 @@ class Message(models.Model):
     signer_fingerprint = models.CharField(max_length=64, blank=True)
     received_at = models.DateTimeField()
     evidence_seq = models.BigIntegerField(null=True)
-    receipt = models.JSONField(null=True)
 
     class Meta:
         constraints = [

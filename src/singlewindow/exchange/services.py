@@ -17,7 +17,14 @@ from django.utils import timezone
 from singlewindow.datamodel.issues import Issue
 from singlewindow.exchange import intake
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
-from singlewindow.exchange.evidence import NewEvidence, Results, append_evidence, append_evidence_many
+from singlewindow.exchange.evidence import (
+    NewEvidence,
+    Results,
+    append_evidence,
+    append_evidence_many,
+    seq_param,
+    seq_sql,
+)
 from singlewindow.exchange.models import Consignment, Delivery, EvidenceEntry, TimelineEvent, WebhookEndpoint
 from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.registry import cache
@@ -96,10 +103,10 @@ def acknowledge_delivery(*, delivery: Delivery, actor: Actor, locked: bool = Fal
         recipient = delivery.recipient
         batch.insert(TimelineEvent, [{
             "consignment": delivery.message.consignment_id, "at": now, "kind": "delivery.acknowledged",
-            "message": delivery.message_id, "organisation": recipient.pk, "evidence_seq": entries[-1].seq,
+            "message": delivery.message_id, "organisation": recipient.pk, "evidence_seq": seq_param(entries[-1]),
             "title_en": f"{recipient.name_en} acknowledged {delivery.message.message_type}",
             "title_zh": f"{recipient.name_zh or recipient.name_en}已確認收到（{delivery.message.message_type}）",
-        }])
+        }], expressions={"evidence_seq": seq_sql()})
 
     append_evidence_many(items, first=first, then=timeline)
     return delivery
@@ -199,17 +206,18 @@ def record_state_changes(
     changes: Sequence[StateChange], *, first: Batch | None = None,
     then: Callable[[list[EvidenceEntry], Results, Batch], None] | None = None,
 ) -> tuple[list[EvidenceEntry], Results]:
-    """Several state changes, in order, in two round trips under one evidence lock.
+    """Several state changes, in order, in two round trips; the second takes the evidence lock.
 
     Each gets its evidence entry and, when its consignment is known, its timeline line; a
-    change's notice is stored (message, receipt, deliveries) with its entry right after the
-    change's. The caller's own rows ride along: ``first`` holds statements that need no
-    evidence sequence, ``then`` adds statements that name the new entries (the caller's event
-    rows). Must run inside the caller's transaction; returns the changes' entries (the notices'
-    entries are not among them) and the second round trip's results.
+    change's notice is stored (message, deliveries) with its entry right after the change's.
+    The caller's own rows ride along: ``first`` holds statements that need no evidence
+    sequence, ``then`` adds statements that name the new entries' sequence numbers (the
+    caller's event rows, with ``evidence.seq_sql``; the entries have their numbers once this
+    returns). Must run inside the caller's transaction; returns the changes' entries (the
+    notices' entries are not among them) and the second round trip's results.
 
     A notice whose client reference is already taken fails the whole burst with
-    ``CLIENT_REFERENCE_REUSED``: its sequence number is taken by then, and a log cannot skip one.
+    ``CLIENT_REFERENCE_REUSED``: the burst's entries are written together or not at all.
     """
     first = first if first is not None else Batch()
     ucrs = sorted({change.ucr for change in changes if change.ucr})
@@ -232,9 +240,10 @@ def record_state_changes(
         consignments: dict[object, object] = dict(first_results[found_at]) if found_at is not None else {}
         batch.insert(TimelineEvent, [{
             "consignment": consignments[change.ucr], "at": entry.recorded_at, "kind": change.kind,
-            "organisation": change.organisation.pk, "evidence_seq": entry.seq,
+            "organisation": change.organisation.pk, "evidence_seq": seq_param(entry),
             "title_en": change.title_en[:300], "title_zh": change.title_zh[:300],
-        } for change, entry in zip(changes, entries, strict=True) if change.ucr in consignments])
+        } for change, entry in zip(changes, entries, strict=True) if change.ucr in consignments],
+            expressions={"evidence_seq": seq_sql()})
         for index, pending in notices:
             try:
                 pending.write(all_entries[index], first_results, batch)

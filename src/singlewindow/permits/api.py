@@ -230,7 +230,7 @@ def decide(request: HttpRequest, regulation: str = "", type_code: str = "") -> S
         signature=request.headers.get("X-SW-Signature", "")[:65536],
         content_type=request.headers.get("Content-Type", ""), actor=actor_of(request),
         regulation_code=regulation[:17], type_code=type_code[:3])
-    receipt = sent.result.message.receipt or {}
+    receipt = sent.result.receipt()
     return Status(201 if sent.result.created else 200, DecisionOut(
         receipt=receipt, application=sent.application.reference, status=sent.application.status,
         permit=sent.permit.number if sent.permit else None))

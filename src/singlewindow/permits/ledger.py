@@ -31,7 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.codelists import normalise_hs
-from singlewindow.exchange.evidence import Results
+from singlewindow.exchange.evidence import Results, seq_param, seq_sql
 from singlewindow.exchange.models import EvidenceEntry
 from singlewindow.exchange.rows import Batch, insert_rows, next_id_statement, update_statement
 from singlewindow.exchange.services import StateChange, record_state_changes
@@ -365,19 +365,27 @@ def _write_off(line: PermitLine, request: _Request, office: Organisation, actor:
     )
 
     def then(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
-        seq = result["evidence_seq"] = entries[0].seq
-        batch.add(*update_statement(WriteOff, write_off_id, {"result": result, "evidence_seq": seq}))
+        batch.add(*_cite_entry(write_off_id, result, entries[0]))
 
-    record_state_changes([change], first=first, then=then)
+    entries, _ = record_state_changes([change], first=first, then=then)
+    result["evidence_seq"] = entries[0].seq
     return Verification(result)
+
+
+def _cite_entry(write_off_id: int, result: dict[str, Any], entry: EvidenceEntry) -> tuple[str, list[Any]]:
+    """The update storing the answer and the entry it cites, queued with the entry (whose sequence
+    number is known only to the database then); the stored answer gets it on reading."""
+    quote = connection.ops.quote_name
+    table = quote(WriteOff._meta.db_table)
+    sql = f"UPDATE {table} SET result = %s, evidence_seq = {seq_sql()} WHERE id = %s"  # noqa: S608
+    stored = WriteOff._meta.get_field("result").get_db_prep_save(result, connection)
+    return sql, [stored, seq_param(entry), write_off_id]
 
 
 def _record(change: StateChange, result: dict[str, Any]) -> None:
     """A refusal's evidence entry; the answer cites it."""
-    def then(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
-        result["evidence_seq"] = entries[0].seq
-
-    record_state_changes([change], then=then)
+    entries, _ = record_state_changes([change])
+    result["evidence_seq"] = entries[0].seq
 
 
 def _base(request: _Request, office: Organisation, outcome: str, refusal: Refusal | None) -> dict[str, Any]:
@@ -414,8 +422,8 @@ def _answer_again(earlier: WriteOff, request: _Request, office: Organisation, ac
     same = (earlier.state == WriteOffState.WRITTEN_OFF and earlier.quantity == request.quantity
             and earlier.unit == request.unit and asked.get("hs_code") == request.hs_code
             and asked.get("holder") == request.holder)
-    if same:
-        return Verification(earlier.result, replayed=True)
+    if same:  # answers stored before the entry's sequence was a column of its own also hold it
+        return Verification({**earlier.result, "evidence_seq": earlier.evidence_seq}, replayed=True)
     return _refuse(request, office, actor, Refusal.ALREADY_WRITTEN_OFF, earlier.permit, ucr, message_id,
                    detail={"earlier": {"quantity": plain(earlier.quantity), "unit": earlier.unit,
                                        "state": earlier.state, "write_off": earlier.pk}})

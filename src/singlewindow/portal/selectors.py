@@ -13,6 +13,7 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
+from singlewindow.exchange import receipts
 from singlewindow.exchange import selectors as exchange
 from singlewindow.exchange.models import Consignment, Delivery, Message, TimelineEvent
 from singlewindow.registry.actors import Actor
@@ -137,10 +138,10 @@ def message_detail(actor: Actor, message_id: UUID) -> MessageDetail | None:
         return None
     is_sender = message.sender_id == actor.organisation.pk
     receipt = signature = None
-    if is_sender and message.receipt is not None:
-        body = message.receipt.get("receipt", message.receipt)
-        receipt = json.dumps(body, indent=2, ensure_ascii=False, sort_keys=True)
-        signature = message.receipt.get("signature")
+    if is_sender and message.evidence_seq is not None:
+        signed = receipts.receipt_for(message)
+        receipt = json.dumps(signed["receipt"], indent=2, ensure_ascii=False, sort_keys=True)
+        signature = signed["signature"]
     deliveries = list(message.deliveries.select_related("recipient").order_by("recipient__code"))
     return MessageDetail(message=message, deliveries=deliveries, is_sender=is_sender,
                          receipt_json=receipt, receipt_signature=signature)

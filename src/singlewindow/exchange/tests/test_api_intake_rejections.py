@@ -611,7 +611,7 @@ def test_client_reference_reused_for_other_content(client: Client, world: testin
     original_state = (
         bytes(original.payload),
         original.payload_sha256,
-        original.receipt,
+        original.received_at,
         original.evidence_seq,
     )
     altered = testing.encode(testing.declaration(reference="REF-ALTERED"))
@@ -623,7 +623,7 @@ def test_client_reference_reused_for_other_content(client: Client, world: testin
     assert (
         bytes(original.payload),
         original.payload_sha256,
-        original.receipt,
+        original.received_at,
         original.evidence_seq,
     ) == original_state
     # the original bytes under the same reference still answer with the original receipt

@@ -36,12 +36,13 @@ def test_prepare_writes_nothing_and_store_receipts_like_submit(world: testing.Wo
     stored = store_message(prepared)
     assert stored.created
     message = stored.message
-    assert message.receipt["receipt"]["evidence_seq"] == message.evidence_seq
+    receipt = stored.receipt()
+    assert receipt["receipt"]["evidence_seq"] == message.evidence_seq
     assert EvidenceEntry.objects.get(seq=message.evidence_seq).kind == "message.received"
     assert [d.recipient.code for d in Delivery.objects.filter(message=message)] == ["t-customs-kel"]
     # storing the same prepared message again answers as a resend, with the original receipt
     again = store_message(prepared)
-    assert not again.created and again.message.pk == message.pk and again.message.receipt == message.receipt
+    assert not again.created and again.message.pk == message.pk and again.receipt() == receipt
     assert _written() == (before[0] + 1, before[1] + 1, before[2] + 1)
 
 

@@ -16,7 +16,7 @@ from singlewindow.express import services
 from singlewindow.express.errors import ExpressError
 from singlewindow.express.models import Appointment, Slot
 from singlewindow.express.tests.conftest import MASTER, Express, build_express
-from singlewindow.permits.tests.test_ledger_race import race
+from singlewindow.testing import race
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL")
 

@@ -20,8 +20,8 @@ from singlewindow.payments.confirmations import record_confirmation
 from singlewindow.payments.ledger import verify_ledger
 from singlewindow.payments.models import BankConfirmation, Guarantee, LedgerEntry
 from singlewindow.payments.tests.conftest import DUE, Pay, build_pay
-from singlewindow.permits.tests.test_ledger_race import race
 from singlewindow.registry.actors import Actor
+from singlewindow.testing import race
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL")
 

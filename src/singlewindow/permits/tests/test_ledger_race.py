@@ -6,47 +6,18 @@ SQLite runs one writer at a time (IMMEDIATE transactions), so the race is Postgr
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
-from typing import TypeVar
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.permits import ledger
 from singlewindow.permits.models import PermitLine, WriteOff
 from singlewindow.permits.tests.conftest import G2G
+from singlewindow.testing import race
 
 pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL")
-
-T = TypeVar("T")
-
-
-def race(count: int, work: Callable[[int], T]) -> list[T]:
-    """Run ``work(i)`` in ``count`` threads released together; each closes its own connection."""
-    barrier = threading.Barrier(count)
-    results: list[T | BaseException | None] = [None] * count
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = work(index)
-        except BaseException as error:  # reported below, in the test's thread
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    failures = [r for r in results if isinstance(r, BaseException)]
-    assert not failures, failures
-    return results  # type: ignore[return-value]
-
 
 def test_declarations_racing_for_the_last_balance_exactly_enough_win(transactional_db: None, g2g: G2G) -> None:
     permit = g2g.issue(lines=((1, "847130", "PCE", "5"),))

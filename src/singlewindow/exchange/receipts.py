@@ -1,0 +1,45 @@
+"""Receipts: what the Single Window signs for the sender of a message.
+
+A receipt is derived, not stored: each of its fields is in the message row or its evidence
+entry, and receipts are signed with deterministic ECDSA (RFC 6979), so signing one again gives
+the bytes the sender was first given, as long as the Single Window's key is the same (after a
+key change, the same receipt signed with the new key). Intake signs it after the commit, which
+keeps the signature out of the evidence lock: the receipt names the evidence sequence, known
+only once the lock is taken.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from singlewindow.exchange import jws
+from singlewindow.exchange.canonical import canonical_json
+from singlewindow.exchange.identity import signing_identity
+from singlewindow.exchange.models import EvidenceEntry, Message
+
+
+def receipt_for(message: Message, leaf_hash: str | None = None) -> dict[str, Any]:
+    """The receipt of a stored message: what was received, when, and where it sits in the log.
+
+    ``leaf_hash`` is its evidence entry's, when the caller has it; otherwise it is read.
+    """
+    if message.evidence_seq is None:
+        raise ValueError(f"message {message.id} has no evidence entry")
+    if leaf_hash is None:
+        leaf_hash = EvidenceEntry.objects.values_list("leaf_hash", flat=True).get(seq=message.evidence_seq)
+    body = {
+        "message_id": str(message.id), "message_type": message.message_type,
+        "sender": message.sender.code, "client_reference": message.client_reference,
+        "payload_sha256": message.payload_sha256, "evidence_seq": message.evidence_seq,
+        "leaf_hash": leaf_hash, "received_at": message.received_at.isoformat(),
+    }
+    identity = signing_identity()
+    signature = jws.sign_detached(canonical_json(body), identity.private_key, identity.chain)
+    return {"receipt": body, "signature": signature}
+
+
+def receipts_for(messages: list[Message]) -> dict[Any, dict[str, Any]]:
+    """Receipts of several stored messages by message id, their leaf hashes read in one query."""
+    seqs = [m.evidence_seq for m in messages if m.evidence_seq is not None]
+    leaves = dict(EvidenceEntry.objects.filter(seq__in=seqs).values_list("seq", "leaf_hash"))
+    return {m.id: receipt_for(m, leaves[m.evidence_seq]) for m in messages if m.evidence_seq in leaves}
