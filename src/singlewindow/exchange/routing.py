@@ -79,14 +79,10 @@ def _response_to_declarant(context: RoutingContext) -> list[Organisation]:
     sender = context.sender
 
     def load() -> Organisation:
-        from singlewindow.exchange.models import Message
-
-        params = [Message._meta.get_field("id").get_db_prep_value(message_id, connection),
-                  Organisation._meta.get_field("id").get_db_prep_value(sender.pk, connection)]
-        found = list(Organisation.objects.raw(_declarant_sql(), params))
-        if not found:
+        found = _sender_of(message_id, delivered_to=sender)
+        if found is None:
             raise _NoDeclarant
-        return found[0]
+        return found
 
     try:
         return [_declarants.get((message_id, sender.pk), load)]
@@ -119,26 +115,33 @@ def asker_of(message_type: str, document: Any, responder: Organisation) -> Organ
     question = _uuid_or_none(getattr(document, "question_message_id", None) or "")
     if question is None:
         return None
-    from singlewindow.exchange.models import Message
-
-    params = [Message._meta.get_field("id").get_db_prep_value(question, connection),
-              Organisation._meta.get_field("id").get_db_prep_value(responder.pk, connection), message_type]
-    found = list(Organisation.objects.raw(_declarant_sql(same_type=True), params))
-    return found[0] if found else None
+    return _sender_of(question, delivered_to=responder, message_type=message_type)
 
 
-def _declarant_sql(*, same_type: bool = False) -> str:
-    """The sender of a message delivered to the responder (``same_type``: and of this message type);
-    plain SQL, as this runs for every response."""
+def _sender_of(message_id: uuid.UUID, *, delivered_to: Organisation,
+               message_type: str | None = None) -> Organisation | None:
+    """The sender of a message delivered to ``delivered_to`` (and, given, of this message type).
+
+    Plain SQL reading only the sender's id, the organisation then coming from the registry's
+    cache: this runs for every response an agency sends.
+    """
     from singlewindow.exchange.models import Delivery, Message
+    from singlewindow.exchange.rows import Batch
 
     quote = connection.ops.quote_name
-    organisations, messages = quote(Organisation._meta.db_table), quote(Message._meta.db_table)
-    deliveries = quote(Delivery._meta.db_table)
+    messages, deliveries = quote(Message._meta.db_table), quote(Delivery._meta.db_table)
+    params: list[Any] = [Message._meta.get_field("id").get_db_prep_value(message_id, connection),
+                         Organisation._meta.get_field("id").get_db_prep_value(delivered_to.pk, connection)]
     # Identifiers come from model metadata; the values travel as parameters.
-    return (f"SELECT o.* FROM {organisations} o JOIN {messages} m ON m.sender_id = o.id "  # noqa: S608
-            f"JOIN {deliveries} d ON d.message_id = m.id WHERE m.id = %s AND d.recipient_id = %s"
-            + (" AND m.message_type = %s" if same_type else "") + " LIMIT 1")
+    sql = (f"SELECT m.sender_id FROM {messages} m JOIN {deliveries} d ON d.message_id = m.id "  # noqa: S608
+           "WHERE m.id = %s AND d.recipient_id = %s")
+    if message_type is not None:
+        sql += " AND m.message_type = %s"
+        params.append(message_type)
+    batch = Batch()
+    batch.add(sql + " LIMIT 1", params)
+    rows = batch.run()[0]
+    return selectors.organisation_by_id(rows[0][0]) if rows else None
 
 
 class _NoDeclarant(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Q, QuerySet
@@ -42,6 +43,7 @@ _certificates: TTLCache[Certificate | None] = TTLCache()
 _offices: TTLCache[list[Organisation]] = TTLCache()
 _named: TTLCache[list[Organisation]] = TTLCache()
 _named_receivers: TTLCache[list[Organisation]] = TTLCache()
+_organisations: TTLCache[Organisation | None] = TTLCache()
 
 
 def actor_for_token(raw: str) -> Actor | None:
@@ -116,6 +118,11 @@ def named_receivers(service: Service) -> list[Organisation]:
     """The organisations a service grants receipt to by name (a role grant names no one in particular)."""
     return _named_receivers.get(service.pk, lambda: list(Organisation.objects.filter(
         grants__service=service, grants__direction=AccessGrant.Direction.RECEIVE, is_active=True).distinct()))
+
+
+def organisation_by_id(pk: Any) -> Organisation | None:
+    """The organisation with this primary key, active or not (cached like other hot-path look-ups)."""
+    return _organisations.get(pk, lambda: Organisation.objects.filter(pk=pk).first())
 
 
 def organisation_by_code(code: str) -> Organisation | None:
