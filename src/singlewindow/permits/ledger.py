@@ -373,11 +373,15 @@ def _write_off(line: PermitLine, request: _Request, office: Organisation, actor:
 
 
 def _cite_entry(write_off_id: int, result: dict[str, Any], entry: EvidenceEntry) -> tuple[str, list[Any]]:
-    """The update storing the answer and the entry it cites, queued with the entry (whose sequence
-    number is known only to the database then); the stored answer gets it on reading."""
+    """The update storing the answer and the entry it cites, queued with the entry: its sequence
+    number is known only to the database then, which writes it into the answer too."""
     quote = connection.ops.quote_name
     table = quote(WriteOff._meta.db_table)
-    sql = f"UPDATE {table} SET result = %s, evidence_seq = {seq_sql()} WHERE id = %s"  # noqa: S608
+    cited = ("jsonb_set(%s::jsonb, '{evidence_seq}', to_jsonb(seq))" if connection.vendor == "postgresql"
+             else "json_set(%s, '$.evidence_seq', seq)")
+    # Identifiers come from model metadata; the values travel as parameters.
+    sql = (f"UPDATE {table} SET result = {cited}, evidence_seq = seq "  # noqa: S608
+           f"FROM (SELECT {seq_sql()} AS seq) AS entry WHERE id = %s")
     stored = WriteOff._meta.get_field("result").get_db_prep_save(result, connection)
     return sql, [stored, seq_param(entry), write_off_id]
 
@@ -422,8 +426,8 @@ def _answer_again(earlier: WriteOff, request: _Request, office: Organisation, ac
     same = (earlier.state == WriteOffState.WRITTEN_OFF and earlier.quantity == request.quantity
             and earlier.unit == request.unit and asked.get("hs_code") == request.hs_code
             and asked.get("holder") == request.holder)
-    if same:  # answers stored before the entry's sequence was a column of its own also hold it
-        return Verification({**earlier.result, "evidence_seq": earlier.evidence_seq}, replayed=True)
+    if same:
+        return Verification(earlier.result, replayed=True)
     return _refuse(request, office, actor, Refusal.ALREADY_WRITTEN_OFF, earlier.permit, ucr, message_id,
                    detail={"earlier": {"quantity": plain(earlier.quantity), "unit": earlier.unit,
                                        "state": earlier.state, "write_off": earlier.pk}})
