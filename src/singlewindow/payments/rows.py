@@ -14,8 +14,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, models
 
 from singlewindow.customs.models.cases import Case, CaseEvent
 from singlewindow.payments.models import PaymentOrder
-from singlewindow.registry.cache import TTLCache
-from singlewindow.registry.models import Organisation
+from singlewindow.registry.selectors import organisation_by_id
 
 _COUNTS: dict[str, str] = {}
 
@@ -90,15 +89,6 @@ def _order_lock() -> tuple[str, list[_Loader]]:
     return found
 
 
-_organisations: TTLCache[Organisation] = TTLCache()
-
-
-def organisation(pk: Any) -> Organisation:
-    """An office or declarant by id, kept briefly like other registry look-ups (joining it to the locked
-    rows would cost the database more planning than the lock itself)."""
-    return _organisations.get(pk, lambda: Organisation.objects.get(pk=pk))
-
-
 def lock_order(reference: str) -> PaymentOrder | None:
     """The order with ``reference`` and its case, both rows locked (order first) and read as they now are,
     the case with its office and declarant (those from the registry's short-lived cache), as
@@ -119,7 +109,11 @@ def lock_order(reference: str) -> PaymentOrder | None:
         start += loader.width
     order, case = instances
     assert isinstance(order, PaymentOrder) and isinstance(case, Case)
-    case.office, case.declarant = organisation(case.office_id), organisation(case.declarant_id)
+    # The office and declarant come from the registry's cache: joining them to the locked rows
+    # would cost the database more planning than the lock itself.
+    office, declarant = organisation_by_id(case.office_id), organisation_by_id(case.declarant_id)
+    assert office is not None and declarant is not None  # protected foreign keys
+    case.office, case.declarant = office, declarant
     order.case = case
     if order.office_id == case.office_id:
         order.office = case.office

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.utils import timezone
 
 from singlewindow.customs.models import Case
@@ -203,6 +203,14 @@ def usable(guarantee: Guarantee, amount: Decimal) -> bool:
             and guarantee.balance >= amount)
 
 
+def covering_guarantees(trader: Any, amount: Any) -> QuerySet[Guarantee]:
+    """The trader's guarantees that cover ``amount`` today: accepted, valid, with the balance for it
+    (``usable`` asks the same of one locked guarantee). Values or, in a subquery, ``OuterRef``s."""
+    today = timezone.localdate()
+    return Guarantee.objects.filter(trader_id=trader, state=GuaranteeState.ACCEPTED, valid_from__lte=today,
+                                    valid_to__gte=today, balance__gte=amount)
+
+
 @transaction.atomic
 def cover_with_guarantee(order_id: int, *, actor: Actor | None = None) -> Guarantee | None:
     """Release the order's case against one of the importer's guarantees, debiting its balance.
@@ -217,10 +225,8 @@ def cover_with_guarantee(order_id: int, *, actor: Actor | None = None) -> Guaran
         return None
     office_actor = actor or Actor(organisation=order.office, membership_role="engine")
     amount = order.outstanding
-    today = timezone.localdate()
-    candidates = list(Guarantee.objects.filter(
-        trader_id=order.importer_id, state=GuaranteeState.ACCEPTED, valid_from__lte=today, valid_to__gte=today,
-        balance__gte=amount).order_by("valid_to", "pk").values_list("pk", flat=True))
+    candidates = list(covering_guarantees(order.importer_id, amount).order_by("valid_to", "pk")
+                      .values_list("pk", flat=True))
     for candidate in candidates:
         guarantee = ledger.lock_guarantees([candidate])[0]
         if not usable(guarantee, amount):
@@ -247,10 +253,7 @@ def cover_waiting_orders(*, grace: timedelta = COVER_GRACE, limit: int = 200) ->
     ``grace`` are left to their task. Each order is covered in its own transaction, under the
     same locks as the task, so the two never release one case twice. Returns how many were.
     """
-    today = timezone.localdate()
-    covering = Guarantee.objects.filter(
-        trader_id=OuterRef("importer_id"), state=GuaranteeState.ACCEPTED, valid_from__lte=today,
-        valid_to__gte=today, balance__gte=OuterRef("amount") - OuterRef("amount_paid"))
+    covering = covering_guarantees(OuterRef("importer_id"), OuterRef("amount") - OuterRef("amount_paid"))
     waiting = (PaymentOrder.objects.filter(state=OrderState.OPEN, importer__isnull=False,
                                            issued_at__lt=timezone.now() - grace)
                .filter(Exists(covering)).order_by("issued_at", "pk").values_list("pk", flat=True)[:limit])
