@@ -220,9 +220,11 @@ def _lock_lines(profile: dict[str, Any]) -> list[str]:
     if not hold:
         return []
     return [
-        "The evidence-head row lock is held from the head update (the first statement of "
-        f"intake's second round trip, sent by `evidence._run_locked`) to the end of COMMIT "
-        f"for **{hold['p50']:.2f} ms** (median; p90 {hold['p90']:.2f} ms, p99 "
+        "The evidence-head row lock is held from the head update to the commit. Intake sends "
+        "its whole write as one pipelined round trip that is its own transaction "
+        "(`evidence._run_locked_committing`), so the lock is held for part of that round trip, "
+        "which is timed whole: at most "
+        f"**{hold['p50']:.2f} ms** (median; p90 {hold['p90']:.2f} ms, p99 "
         f"{hold['p99']:.2f} ms) per submission with no contention. Appends are serialised on "
         f"that lock, so intake cannot exceed about {1000 / hold['p50']:.0f} submissions/s "
         "whatever the number of processes, and less once CPU contention stretches the "

@@ -113,9 +113,18 @@ def recreate_database(admin_url: str, name: str) -> None:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def drop_database(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+def drop_database(admin_url: str, name: str, attempts: int = 10) -> None:
+    """Drop the database, waiting out an autovacuum worker on it (a role without superuser
+    rights may not end that process, so the drop fails until the worker is done)."""
+    for attempt in range(attempts):
+        try:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1.0)
 
 
 def bench_env(workdir: Path, database_url: str) -> dict[str, str]:
@@ -468,28 +477,36 @@ def statement_timer(times: dict[str, list[float]]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def evidence_lock_timer(holds: list[float]) -> Iterator[None]:
-    """Record how long intake holds the evidence-head lock: from taking it to after COMMIT.
+    """Record how long intake holds the evidence-head lock: from taking it to after the commit.
 
-    Wraps ``evidence._run_locked`` for the duration, in this process only: the clock starts when
-    the round trip whose first statement takes the lock is sent (so it slightly over-counts, by
-    the sending) and stops in an ``on_commit`` hook.
+    Wraps ``evidence._run_locked`` and ``evidence._run_locked_committing`` for the duration, in
+    this process only. The clock starts when the round trip whose statements take the lock is
+    sent, so it over-counts by the sending (and by the statements queued before the lock's). It
+    stops in an ``on_commit`` hook or, when the round trip is its own transaction (committed by
+    the server at its end), when its results are back.
     """
     from django.db import transaction
 
     from singlewindow.exchange import evidence
 
-    original = evidence._run_locked
+    original, committing = evidence._run_locked, evidence._run_locked_committing
 
     def timed_run(batch: Any) -> Any:
         taken = time.perf_counter()
         transaction.on_commit(lambda: holds.append(time.perf_counter() - taken))
         return original(batch)
 
-    evidence._run_locked = timed_run
+    def timed_committing(batch: Any) -> Any:
+        taken = time.perf_counter()
+        results = committing(batch)
+        holds.append(time.perf_counter() - taken)
+        return results
+
+    evidence._run_locked, evidence._run_locked_committing = timed_run, timed_committing
     try:
         yield
     finally:
-        evidence._run_locked = original
+        evidence._run_locked, evidence._run_locked_committing = original, committing
 
 
 def _where(filename: str) -> str:

@@ -125,7 +125,14 @@ def _append_here(entries: Sequence[EvidenceEntry]) -> None:
 
 
 def _run_locked(batch: Batch) -> Results:
-    """Run the round trip whose first statement takes the evidence lock (a seam for the benchmark's timer)."""
+    """Run the round trip that takes the evidence lock, in the caller's transaction (a seam for the
+    benchmark's timer)."""
+    return batch.run()
+
+
+def _run_locked_committing(batch: Batch) -> Results:
+    """Run the round trip that takes the evidence lock as a transaction of its own (a seam for the
+    benchmark's timer)."""
     return batch.run()
 
 
@@ -155,39 +162,65 @@ def append_evidence_many(
 ) -> tuple[list[EvidenceEntry], Results, Results]:
     """Append several entries, in order, holding the evidence lock for one round trip and the commit.
 
-    The entries' bodies and leaf hashes are built first, without the lock. The caller's ``first``
-    statements (which need no sequence number) go in a first round trip, also without it. Then
-    ``then`` (given the entries, still without sequence numbers, and the first round trip's
-    results) queues the statements that name the entries' sequence numbers, writing them as
-    ``seq_sql()`` with ``seq_param(entry)``; they travel in one round trip right after the
-    statements that take the lock, advance the head and insert the entries with their chain
-    hashes (computed by PostgreSQL from the locked head row). So no work of this process, and
-    no further round trip, falls between taking the lock and the commit. Must run inside the
-    caller's transaction. Returns the entries, with their sequence numbers and chain hashes now,
-    and the results of both round trips (indices as the batches gave them).
+    The caller's ``first`` statements (which need no sequence number) go in a first round trip,
+    without the lock; ``then`` is also given that round trip's results and queues, as for
+    ``append_evidence_in``, the statements that name the entries' sequence numbers. Must run
+    inside the caller's transaction. Returns the entries, with their sequence numbers and chain
+    hashes now, and the results of both round trips (indices as the batches gave them).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_evidence_many must run inside a transaction")
+    first_results = first.run() if first is not None else []
+    entries, results = append_evidence_in(
+        Batch(), items, then=None if then is None else lambda entries, batch: then(entries, first_results, batch))
+    return entries, first_results, results
+
+
+def append_evidence_in(
+    batch: Batch, items: Sequence[NewEvidence],
+    then: Callable[[list[EvidenceEntry], Batch], None] | None = None,
+) -> tuple[list[EvidenceEntry], Results]:
+    """Append entries, in order, in the one round trip of the caller's ``batch``.
+
+    The entries' bodies and leaf hashes are built first, without the lock. The statements
+    already in ``batch`` (which need no sequence number) run first, also without it. Then come
+    the statements that take the lock, advance the head and insert the entries with their chain
+    hashes (computed by PostgreSQL from the locked head row), and then the statements ``then``
+    queues (given the entries, still without sequence numbers), which name the entries' numbers
+    as ``seq_sql()`` with ``seq_param(entry)``. So no work of this process falls between taking
+    the lock and the commit.
+
+    Inside a transaction, all of it is part of that transaction. Outside one, PostgreSQL runs
+    the round trip as a transaction of its own (statements pipelined up to one sync form one
+    implicit transaction, committed at the sync, rolled back whole when one fails): the lock
+    is then held for no round trip of the client at all. SQLite, outside one, gets its own.
+    Returns the entries, with their sequence numbers and chain hashes now, and every
+    statement's results (indices as ``batch`` gave them).
+    """
     if not items:
         raise ValueError("nothing to append")
     now = timezone.now()
     entries = [new_entry(item.kind, item.fields, message_id=item.message_id, at=item.at or now) for item in items]
     for offset, entry in enumerate(entries):
         entry._from_last = len(entries) - 1 - offset  # type: ignore[attr-defined]
-    first_results = first.run() if first is not None else []
-    second = Batch()
-    together = connection.vendor == "postgresql"
-    appended_at = _queue_appends(second, entries) if together else None
+    if connection.vendor != "postgresql":
+        with transaction.atomic(savepoint=False):
+            unlocked = len(batch.statements)
+            if then is not None:
+                then(entries, batch)
+            before, after = batch.split(unlocked)
+            results = before.run()
+            _append_here(entries)
+            return entries, results + after.run()
+    own_transaction = not connection.in_atomic_block and connection.get_autocommit()
+    appended_at = _queue_appends(batch, entries)
     if then is not None:
-        then(entries, first_results, second)
-    if not together:
-        _append_here(entries)
-    second_results = _run_locked(second)
-    if appended_at is not None:
-        for offset, entry in enumerate(entries):
-            (seq, chained), = second_results[appended_at + offset]
-            entry.seq, entry.chain_hash = int(seq), str(chained)
-    return entries, first_results, second_results
+        then(entries, batch)
+    results = _run_locked(batch) if not own_transaction else _run_locked_committing(batch)
+    for offset, entry in enumerate(entries):
+        (seq, chained), = results[appended_at + offset]
+        entry.seq, entry.chain_hash = int(seq), str(chained)
+    return entries, results
 
 
 _ENTRY_FIELDS = ("seq", "kind", "recorded_at", "message_id", "body", "leaf_hash", "chain_hash")

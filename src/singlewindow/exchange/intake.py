@@ -31,7 +31,7 @@ from singlewindow.exchange.evidence import (
     NewEvidence,
     Results,
     append_evidence,
-    append_evidence_many,
+    append_evidence_in,
     seq_param,
     seq_sql,
 )
@@ -131,20 +131,22 @@ def store_message(prepared: PreparedMessage) -> IntakeResult:
     envelope = prepared.envelope
     try:
         message, leaf_hash = _store(prepared)
-    except AlreadySent as sent:
-        return _replay(Message.objects.get(pk=sent.message_id), envelope, prepared.digest)
-    except IntegrityError:
-        # Two requests raced with one client reference: the loser answers like a resend.
+    except IntegrityError as error:
+        # A resend, or two requests racing with one client reference: nothing of this attempt
+        # was kept, and it answers as to a resend.
+        if not client_reference_taken(error):
+            raise
         existing = Message.objects.get(sender=prepared.sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, prepared.digest)
     return IntakeResult(message=message, created=True, leaf_hash=leaf_hash)
 
 
-class AlreadySent(Exception):
-    """The client reference is taken: undo the writes of this attempt (and answer as to a resend)."""
-
-    def __init__(self, message_id: uuid.UUID) -> None:
-        self.message_id = message_id
+def client_reference_taken(error: IntegrityError) -> bool:
+    """Whether ``error`` is a message whose sender already used its client reference."""
+    diagnostics = getattr(error.__cause__, "diag", None)  # PostgreSQL names the constraint
+    if diagnostics is not None:
+        return bool(diagnostics.constraint_name == "unique_client_reference")
+    return "exchange_message.client_reference" in str(error)  # SQLite names the columns
 
 
 def _prepare(envelope: Envelope, actor: Actor, digest: str) -> PreparedMessage:
@@ -188,21 +190,10 @@ def _prepare(envelope: Envelope, actor: Actor, digest: str) -> PreparedMessage:
                            signer=signer, document=document, recipients=recipients)
 
 
-def _sent_statement(sender: Organisation, client_reference: str) -> tuple[str, list[Any]]:
-    """The id of the message this sender already sent under this reference, if any."""
-    table = connection.ops.quote_name(Message._meta.db_table)
-    sender_id = Message._meta.get_field("sender").get_db_prep_value(sender.pk, connection)
-    return (f"SELECT id FROM {table} WHERE sender_id = %s AND client_reference = %s",  # noqa: S608
-            [sender_id, client_reference])
-
-
 def _already_sent(sender: Organisation | None, client_reference: str) -> Message | None:
     if sender is None:
         return None
-    batch = Batch()
-    batch.add(*_sent_statement(sender, client_reference))
-    rows = batch.run()[0]
-    return Message.objects.get(pk=rows[0][0]) if rows else None
+    return Message.objects.filter(sender=sender, client_reference=client_reference).first()
 
 
 def decode_and_validate(codec: Codec, dataset: str, payload: bytes) -> Document:
@@ -280,32 +271,39 @@ _CHAIN_ZH = {
 }
 
 
-@transaction.atomic
 def _store(prepared: PreparedMessage) -> tuple[Message, str]:
-    """Write the message in two round trips and the commit; the evidence lock spans the second.
+    """Write the message in one round trip; returns it and its entry's leaf hash.
 
-    The first asks whether the client reference is taken (every intake must, and a resend is
-    rare, so the question rides along instead of costing a round trip of its own) and carries
-    every row that does not need the evidence sequence (the consignment, its parties and the
-    timeline line). The second takes the evidence lock, appends the entry and carries the
-    message and the deliveries (whose cursor is the sequence). So the serialised part of every
-    intake is one round trip and the commit. Returns the message and its entry's leaf hash.
+    Outside a transaction on PostgreSQL, that round trip is the transaction, committed by the
+    server at its end (see ``append_evidence_in``): the serialised part of every intake is the
+    server's own work from the lock to the commit. Elsewhere it runs in a transaction (a savepoint
+    in the caller's), so that a taken client reference undoes only this attempt. The reference
+    is not looked up first: the message's unique constraint refuses it, and with it the whole
+    attempt (``store_message`` then answers as to a resend, which is rare).
     """
-    first = Batch()
-    pending = PendingStore(prepared, first)
-    entries, _, results = append_evidence_many(
-        [pending.evidence], first=first, then=lambda entries, found, second: pending.write(entries[0], found, second))
+    if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
+        return _write(prepared)
+    with transaction.atomic():
+        return _write(prepared)
+
+
+def _write(prepared: PreparedMessage) -> tuple[Message, str]:
+    batch = Batch()
+    pending = PendingStore(prepared, batch)
+    entries, results = append_evidence_in(batch, [pending.evidence],
+                                          then=lambda entries, locked: pending.write(entries[0], locked))
     return pending.finish(results), entries[0].leaf_hash
 
 
 class PendingStore:
-    """One prepared message's share of an evidence burst (see ``append_evidence_many``).
+    """One prepared message's share of an evidence burst (see ``append_evidence_in``).
 
-    Created, it queues the rows that need no sequence number on the burst's first round trip
-    (the client-reference question, the consignment, its parties, the timeline line); ``write``
-    queues the message and the deliveries, which name the entry's sequence number, on the
-    second; ``finish`` reads the deliveries' ids and dispatches them after commit. Several
-    messages and other entries may share one burst, and so one short hold of the evidence lock.
+    Created, it queues the rows that need no sequence number (the consignment, its parties, the
+    timeline line); ``write`` queues the message and the deliveries, which name the entry's
+    sequence number, to run once the entry is appended; ``finish`` reads the deliveries' ids and
+    dispatches them after commit. Several messages and other entries may share one burst, and so
+    one short hold of the evidence lock. A client reference already taken fails the burst on the
+    message's unique constraint (see ``client_reference_taken``).
     """
 
     def __init__(self, prepared: PreparedMessage, first: Batch) -> None:
@@ -314,7 +312,6 @@ class PendingStore:
         self.now = now = timezone.now()
         self.ucr = ucr = prepared.document.consignment_reference()
         self.message_id = message_id = new_message_id()
-        self._sent_at = first.add(*_sent_statement(sender, envelope.client_reference))
         self._consignment_at = None
         if ucr:
             self._consignment_at = first.add(*_upsert_consignment(ucr, now))
@@ -338,17 +335,13 @@ class PendingStore:
         self._entry: EvidenceEntry | None = None
         self.message: Message | None = None
 
-    def write(self, entry: EvidenceEntry, first_results: Results, second: Batch) -> None:
-        """Queue the message and its deliveries; raises ``AlreadySent`` when the reference is taken."""
+    def write(self, entry: EvidenceEntry, batch: Batch) -> None:
+        """Queue the message and its deliveries, which name ``entry``'s sequence number."""
         prepared, envelope, now = self.prepared, self.prepared.envelope, self.now
-        if first_results[self._sent_at]:
-            raise AlreadySent(first_results[self._sent_at][0][0])
-        consignment_id = (int(first_results[self._consignment_at][0][0])
-                          if self._consignment_at is not None else None)
         message = Message(
             id=self.message_id, message_type=envelope.message_type, sender=prepared.sender,
             sent_by=prepared.actor.label[:200], client_reference=envelope.client_reference,
-            consignment_id=consignment_id, format=prepared.format, content_type=envelope.content_type[:100],
+            format=prepared.format, content_type=envelope.content_type[:100],
             payload=envelope.payload, payload_sha256=prepared.digest, signature=envelope.signature,
             signer_fingerprint=prepared.signer, received_at=now,
         )
@@ -360,19 +353,27 @@ class PendingStore:
                       for r in prepared.recipients]
         # Foreign keys are checked at commit, so the timeline line queued first may name this
         # message before it exists.
-        second.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
-                                 "sender": prepared.sender.pk, "consignment": consignment_id,
-                                 "evidence_seq": position}], expressions={"evidence_seq": seq_sql()})
-        self._deliveries_at = second.insert(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
+        expressions = {"evidence_seq": seq_sql(), **(_by_ucr() if self.ucr else {})}
+        batch.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
+                                "sender": prepared.sender.pk, "consignment": self.ucr or None,
+                                "evidence_seq": position}], expressions=expressions)
+        self._deliveries_at = batch.insert(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
         self.message, self._entry = message, entry
 
-    def finish(self, second_results: Results) -> Message:
-        """The stored message; its deliveries are queued for push and engines after commit."""
+    def finish(self, results: Results, first_results: Results | None = None) -> Message:
+        """The stored message; its deliveries are queued for push and engines after commit.
+
+        ``results``: the round trip that ran ``write``'s statements; ``first_results``: the one that
+        ran those queued on creation, when that was another.
+        """
         if self.message is None:
             raise RuntimeError("finish() before write()")
         assert self._entry is not None
         self.message.evidence_seq = seq = self._entry.seq
-        ids = [r[0] for r in second_results[self._deliveries_at]] if self._deliveries_at is not None else []
+        if self._consignment_at is not None:
+            found = first_results if first_results is not None else results
+            self.message.consignment_id = int(found[self._consignment_at][0][0])
+        ids = [r[0] for r in results[self._deliveries_at]] if self._deliveries_at is not None else []
         work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
                 for i, row in zip(ids, self._rows, strict=True)]
         recipients = list(self.prepared.recipients)

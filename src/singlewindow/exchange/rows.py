@@ -211,6 +211,12 @@ class Batch:
         return self.add(*insert_statement(model, rows, ignore_conflicts=ignore_conflicts, returning=returning,
                                           expressions=expressions))
 
+    def split(self, at: int) -> tuple[Batch, Batch]:
+        """The statements before ``at`` and those from it, as two batches (to run with work between)."""
+        before, after = Batch(), Batch()
+        before.statements, after.statements = self.statements[:at], self.statements[at:]
+        return before, after
+
     def run(self) -> list[list[tuple[Any, ...]]]:
         if not self.statements:
             return []

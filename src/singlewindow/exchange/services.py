@@ -11,7 +11,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.issues import Issue
@@ -245,19 +245,21 @@ def record_state_changes(
         } for change, entry in zip(changes, entries, strict=True) if change.ucr in consignments],
             expressions={"evidence_seq": seq_sql()})
         for index, pending in notices:
-            try:
-                pending.write(all_entries[index], first_results, batch)
-            except intake.AlreadySent as sent:
-                raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED, detail=(
-                    f"client reference {pending.prepared.envelope.client_reference} already used by message "
-                    f"{sent.message_id}")) from None
+            pending.write(all_entries[index], batch)
         if then is not None:
             then(entries, first_results, batch)
 
     entries: list[EvidenceEntry] = []
-    _, _, second_results = append_evidence_many(items, first=first, then=lines)
+    try:
+        _, first_results, second_results = append_evidence_many(items, first=first, then=lines)
+    except IntegrityError as error:
+        if not notices or not intake.client_reference_taken(error):
+            raise
+        references = ", ".join(pending.prepared.envelope.client_reference for _, pending in notices)
+        raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
+                            detail=f"a notice's client reference is already used ({references})") from None
     for _, pending in notices:
-        pending.finish(second_results)
+        pending.finish(second_results, first_results)
     return entries, second_results
 
 
