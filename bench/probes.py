@@ -161,9 +161,10 @@ class Sampler:
 
     def cpu_between(self, before: CpuSnapshot, after: CpuSnapshot) -> dict[str, Any]:
         """CPU seconds per group between two snapshots, and the wall time."""
+        workers = {str(pid): after.web[pid] - before.web.get(pid, 0.0) for pid in after.web if pid != self.master_pid}
         return {
-            "worker_cpu_s": sorted((after.web[pid] - before.web.get(pid, 0.0)
-                                    for pid in after.web if pid != self.master_pid), reverse=True),
+            "worker_cpu_s": sorted(workers.values(), reverse=True),
+            "worker_cpu_by_pid": workers,
             "wall_s": after.at - before.at,
             "web_cpu_s": _diff(before.web, after.web),
             "pg_bench_cpu_s": _diff(before.pg_bench, after.pg_bench),

@@ -100,6 +100,13 @@ def summary(results: dict[str, Any]) -> str:
                      for c in checks(results))
 
 
+def _slice_lines(results: dict[str, Any]) -> list[str]:
+    """Each alternated phase's rate per slice, in the order they ran."""
+    lines = [f"- `{name}` by slice: " + ", ".join(f"{rate:.0f}/s" for rate in phase["slice_rates"])
+             for name, phase in results["load"]["phases"].items() if phase.get("slice_rates")]
+    return [*lines, ""] if lines else []
+
+
 def _per_request(phase: dict[str, Any], key: str) -> str:
     if not phase["completed"]:
         return "–"
@@ -281,6 +288,7 @@ def render_exchange(results: dict[str, Any]) -> str:
         "processes (WAL writer, checkpointer…) and the load generator: other programs, "
         "including other databases' backends, running on the machine at the same time.",
         "",
+        *_slice_lines(results),
     ]
     for name, phase in load["phases"].items():
         spread = phase.get("worker_cpu_s") or []
@@ -374,8 +382,12 @@ def render_exchange(results: dict[str, Any]) -> str:
         "latency measured from the scheduled send time (no coordinated omission). Every intake "
         "answer must be 201 and every floor answer 201; anything else is an error.",
         "5. Order: warm-up (400 floor, 400 intake requests, discarded; then `ANALYZE`) → floor "
-        "max → intake max → intake at each fixed rate → in-process profile → evidence top-up → "
-        "`singlewindow evidence verify`. Ratio = intake max / floor max.",
+        "max and intake max → intake at each fixed rate → in-process profile → evidence top-up → "
+        "`singlewindow evidence verify`. The two max phases run in "
+        f"{settings.get('max_slices', 1)} slices each, alternating in ABBA order (floor, intake, "
+        "intake, floor, …), so that drift in a shared machine's speed over the minute weighs on "
+        "both alike; each row above sums its slices (latency percentiles over every answer). "
+        "Ratio = intake max / floor max.",
         "6. Memory: RSS of each gunicorn worker sampled from `/proc` every 0.2 s, plus the "
         "kernel's high-water mark (`VmHWM`) at the end of the load phases.",
         "",

@@ -70,6 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reconnect-every", type=int, default=100, metavar="N",
                         help="each client connection re-connects after N requests (0: never)")
     parser.add_argument("--max-duration", type=float, help="seconds per max-throughput phase")
+    parser.add_argument("--max-slices", type=int, default=4,
+                        help="slices each max-throughput phase is run in, floor and intake alternating")
     parser.add_argument("--fixed-duration", type=float, help="seconds per fixed-rate phase")
     parser.add_argument("--rates", default="100,300", help="fixed rates, requests/s")
     parser.add_argument("--evidence-entries", type=int, help="top the evidence log up to this")
@@ -282,7 +284,7 @@ class Phases:
         result.update(self.sampler.cpu_between(before, after))
         result["pg_activity"] = self.sampler.take_activity()
         result["peak_rss_mb"] = {str(pid): kb / 1024 for pid, kb in self.sampler.peak_rss_kb.items()}
-        result["spec"] = {k: v for k, v in spec.items() if k != "cycle"}
+        result["spec"] = {k: v for k, v in spec.items() if k not in ("cycle", "keep_latencies")}
         request_file.unlink()
         self.results[name] = result
         print(f"  {name}: {result['completed']} answers, {result['rate']:.1f}/s, "
@@ -291,6 +293,69 @@ class Phases:
         if result["first_error"]:
             print(f"    first error: {result['first_error'][:300]}", flush=True)
         return result
+
+
+    def run_alternating(self, plan: list[tuple[str, list[bytes], bool]], *, slices: int, duration: float,
+                        **spec: Any) -> None:
+        """Run two closed-loop phases in ``slices`` slices each, in ABBA order, and merge each's slices.
+
+        A shared machine's speed drifts over a minute (other tenants, frequency): run one phase after
+        the other and the drift lands on their ratio. Alternating slices, in ABBA order so that a
+        steady drift weighs on both alike, leave the ratio to the work itself. ``plan`` holds (name,
+        requests, reusable): a phase whose requests may be sent again (the floor) starts each slice
+        from the first; the others (intake: a client reference is taken once) go on where the last
+        slice stopped.
+        """
+        (first, *_), (second, *_) = plan
+        parts: dict[str, list[dict[str, Any]]] = {first: [], second: []}
+        offsets = {name: 0 for name, _, _ in plan}
+        for index in range(slices * 2):
+            name, requests, reusable = plan[(index + index // 2) % 2]  # A B B A A B B A ...
+            part = self.run(f"{name}_{len(parts[name]) + 1}", requests[offsets[name]:], **spec,
+                            duration=duration / slices, cycle=reusable, keep_latencies=True)
+            if not reusable:  # skip past every request this slice may have sent
+                offsets[name] += part["completed"] + part["errors"] + int(spec.get("concurrency", 0))
+            parts[name].append(self.results.pop(f"{name}_{len(parts[name]) + 1}"))
+        for name, slices_run in parts.items():
+            self.results[name] = merge_slices(slices_run)
+
+
+def merge_slices(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    """One phase's result from its slices: counts and CPU summed, latency percentiles over every answer."""
+    latencies = sorted(latency for part in parts for latency in part.pop("latencies_ms"))
+    merged: dict[str, Any] = {key: sum(part[key] for part in parts) for key in (
+        "completed", "errors", "elapsed_s", "reconnects", "loadgen_cpu_s", "wall_s", "web_cpu_s",
+        "pg_bench_cpu_s", "pg_shared_cpu_s", "pg_foreign_cpu_s", "machine_busy_cpu_s")}
+    statuses: dict[str, int] = {}
+    workers: dict[str, float] = {}
+    peaks: dict[str, float] = {}
+    activity: dict[str, float] = {}
+    for part in parts:
+        for status, count in part["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + count
+        for pid, cpu in part["worker_cpu_by_pid"].items():
+            workers[pid] = workers.get(pid, 0.0) + cpu
+        for pid, mb in part["peak_rss_mb"].items():
+            peaks[pid] = max(peaks.get(pid, 0.0), mb)
+        for state, count in part["pg_activity"].items():  # averages, weighted by each slice's length
+            activity[state] = activity.get(state, 0.0) + count * part["wall_s"] / (merged["wall_s"] or 1.0)
+    count = len(latencies)
+    merged.update({
+        "statuses": statuses, "first_error": next((p["first_error"] for p in parts if p["first_error"]), ""),
+        "rate": merged["completed"] / merged["elapsed_s"] if merged["elapsed_s"] else 0.0,
+        "per_second_min": min(p["per_second_min"] for p in parts),
+        "per_second_max": max(p["per_second_max"] for p in parts),
+        "p50_ms": loadgen.percentile(latencies, 0.50), "p90_ms": loadgen.percentile(latencies, 0.90),
+        "p99_ms": loadgen.percentile(latencies, 0.99), "max_ms": latencies[-1] if latencies else 0.0,
+        "mean_ms": sum(latencies) / count if count else 0.0,
+        "exhausted": any(p["exhausted"] for p in parts),
+        "worker_cpu_s": sorted(workers.values(), reverse=True), "worker_cpu_by_pid": workers,
+        "peak_rss_mb": peaks, "pg_activity": activity,
+        "spec": {**parts[0]["spec"], "duration": sum(p["spec"]["duration"] for p in parts),
+                 "slices": len(parts)},
+        "slice_rates": [p["rate"] for p in parts],
+    })
+    return merged
 
 
 def timed(label: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -324,14 +389,14 @@ def run_load(args: argparse.Namespace, env: dict[str, str], world: Any, workdir:
         try:
             phases = Phases(workdir, port, sampler, args.reconnect_every)
             closed = {"mode": "closed", "concurrency": args.concurrency}
-            phases.run("warmup_floor", floor_pool[:400], mode="closed", concurrency=8, duration=60)
+            warm_floor = phases.run("warmup_floor", floor_pool[:400], mode="closed", concurrency=8, duration=60)
             phases.run("warmup_intake", warm_intake, mode="closed", concurrency=8, duration=60)
             analyze(bench_url)
-            floor = phases.run("floor_max", floor_pool, **closed, duration=args.max_duration,
-                               cycle=True)
-            pool = int(floor["rate"] * args.max_duration * 1.3) + 2000
+            # Intake is slower than the floor: a pool the floor's rate would use up is enough.
+            pool = int(1.5 * warm_floor["rate"] * args.max_duration) + 3000
             intake_max = build_requests(world, tag="m", count=pool, port=port, path=INTAKE_PATH)
-            phases.run("intake_max", intake_max, **closed, duration=args.max_duration)
+            phases.run_alternating([("floor_max", floor_pool, True), ("intake_max", intake_max, False)],
+                                   slices=args.max_slices, duration=args.max_duration, **closed)
             for rate in args.rate_list:
                 count = int(rate * args.fixed_duration)
                 requests = build_requests(world, tag=f"r{int(rate)}", count=count, port=port,
@@ -712,7 +777,7 @@ def run_exchange(args: argparse.Namespace) -> dict[str, Any]:
         },
         "settings": {
             "workers": args.workers, "threads": args.threads, "worker_class": args.worker_class,
-            "concurrency": args.concurrency, "max_duration": args.max_duration,
+            "concurrency": args.concurrency, "max_duration": args.max_duration, "max_slices": args.max_slices,
             "reconnect_every": args.reconnect_every,
             "fixed_duration": args.fixed_duration, "rates": args.rate_list,
             "evidence_entries": args.evidence_entries,
