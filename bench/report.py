@@ -229,13 +229,12 @@ def _lock_lines(profile: dict[str, Any]) -> list[str]:
     return [
         "The evidence-head row lock is held from the head update to the commit. Intake sends "
         "its whole write as one pipelined round trip that is its own transaction "
-        "(`evidence._run_locked_committing`), so the lock is held for part of that round trip, "
-        "which is timed whole: at most "
-        f"**{hold['p50']:.2f} ms** (median; p90 {hold['p90']:.2f} ms, p99 "
-        f"{hold['p99']:.2f} ms) per submission with no contention. Appends are serialised on "
-        f"that lock, so intake cannot exceed about {1000 / hold['p50']:.0f} submissions/s "
-        "whatever the number of processes, and less once CPU contention stretches the "
-        "critical section.",
+        "(`evidence._run_locked_committing`), and the lock is held for the part of it from the "
+        "head update to the commit; the timer can only see the whole round trip, which took "
+        f"**{hold['p50']:.2f} ms** (median; p90 {hold['p90']:.2f} ms, p99 {hold['p99']:.2f} ms) "
+        "per submission with no contention. The lock's hold is shorter, so serialising on it "
+        f"leaves intake room for more than {1000 / hold['p50']:.0f} submissions/s whatever the "
+        "number of processes (less once CPU contention stretches the critical section).",
         "",
     ]
 
