@@ -176,6 +176,12 @@ def append_evidence_many(
     return entries, first_results, results
 
 
+def round_trip_commits_itself() -> bool:
+    """Whether a pipelined round trip run now is a transaction of its own: on PostgreSQL, outside
+    any transaction (see ``append_evidence_in``)."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit()
+
+
 def append_evidence_in(
     batch: Batch, items: Sequence[NewEvidence],
     then: Callable[[list[EvidenceEntry], Batch], None] | None = None,
@@ -212,11 +218,10 @@ def append_evidence_in(
             results = before.run()
             _append_here(entries)
             return entries, results + after.run()
-    own_transaction = not connection.in_atomic_block and connection.get_autocommit()
     appended_at = _queue_appends(batch, entries)
     if then is not None:
         then(entries, batch)
-    results = _run_locked(batch) if not own_transaction else _run_locked_committing(batch)
+    results = _run_locked_committing(batch) if round_trip_commits_itself() else _run_locked(batch)
     for offset, entry in enumerate(entries):
         (seq, chained), = results[appended_at + offset]
         entry.seq, entry.chain_hash = int(seq), str(chained)

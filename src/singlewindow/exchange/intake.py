@@ -32,6 +32,7 @@ from singlewindow.exchange.evidence import (
     Results,
     append_evidence,
     append_evidence_in,
+    round_trip_commits_itself,
     seq_param,
     seq_sql,
 )
@@ -281,7 +282,7 @@ def _store(prepared: PreparedMessage) -> tuple[Message, str]:
     is not looked up first: the message's unique constraint refuses it, and with it the whole
     attempt (``store_message`` then answers as to a resend, which is rare).
     """
-    if connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit():
+    if round_trip_commits_itself():
         return _write(prepared)
     with transaction.atomic():
         return _write(prepared)
