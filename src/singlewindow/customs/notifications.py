@@ -17,6 +17,7 @@ from singlewindow.datamodel.datasets.response import (
     ResponseInformation,
     ResponseStatus,
 )
+from singlewindow.exchange import routing
 from singlewindow.exchange.intake import Envelope, PreparedMessage, prepare_message, submit_message
 from singlewindow.registry.actors import Actor
 
@@ -97,6 +98,8 @@ def prepare_notice(case: Case, event: CaseEvent, *, position: int, actor: Actor)
     The payload is taken from ``case`` as it is now, so prepare it when the event happens.
     """
     codec = _codec(case.response_format)
+    if actor.organisation is not None and case.office_id == actor.organisation.pk:
+        routing.remember_declarant(case.latest_message_id, responder=case.office, declarant=case.declarant)
     return prepare_message(
         envelope=Envelope(
             message_type=MESSAGE_TYPE,

@@ -90,6 +90,17 @@ def _response_to_declarant(context: RoutingContext) -> list[Organisation]:
         return []
 
 
+def remember_declarant(declaration_message_id: uuid.UUID, *, responder: Organisation,
+                       declarant: Organisation) -> None:
+    """Note who declared a declaration ``responder`` holds, from the responder's own records.
+
+    The customs engine opens a case from the declaration delivered to its office, with the
+    sender as declarant, and takes every later version from that declarant: so its case says
+    whom the office's responses go to, and routing then need not ask the database.
+    """
+    _declarants.get((declaration_message_id, responder.pk), lambda: declarant)
+
+
 @register_route("agency_data")
 def _addressed_agencies(context: RoutingContext) -> list[Organisation]:
     """Inter-agency data goes to the agencies it addresses; addressing none, to those the service names;

@@ -191,6 +191,12 @@ class _Pipeline:
         """Nothing to release: each statement's cursor is closed once read."""
 
 
+def wrap_driver_cursor(cursor: Any) -> Any:
+    """Django's wrapper around a driver-level cursor: error translation, execute wrappers, query log."""
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    return wrap(cast(Any, cursor))
+
+
 class Batch:
     """Statements run in order; ``run`` gives each statement's rows (empty when it returns none)."""
 
@@ -236,12 +242,15 @@ class Batch:
         if _pipelined(self.statements):
             connection.ensure_connection()
             pipeline = _Pipeline(self.statements, text)
-            wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
-            with wrap(cast(Any, pipeline)) as cursor:  # duck-typed driver cursor
+            with wrap_driver_cursor(pipeline) as cursor:
                 cursor.execute(text, flat)
             return pipeline.results
+        import psycopg
+
+        connection.ensure_connection()
         results: list[list[tuple[Any, ...]]] = []
-        with connection.cursor() as cursor:
+        # Several statements in one query need client-side binding, whatever the ORM's cursors use.
+        with wrap_driver_cursor(psycopg.ClientCursor(connection.connection)) as cursor:
             cursor.execute(text, flat)
             while True:
                 results.append(list(cursor.fetchall()) if cursor.description else [])

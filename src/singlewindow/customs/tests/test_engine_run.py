@@ -147,3 +147,19 @@ def test_a_taken_notice_reference_fails_the_run_and_keeps_the_log_whole(client: 
     assert CaseEvent.objects.filter(case=case).count() == events
     assert EvidenceHead.objects.get(pk=1).seq == head
     assert evidence.verify_evidence().ok
+
+
+def test_the_office_tells_routing_its_declarant_so_a_notice_asks_no_query(client: Any, world: testing.World,
+                                                                          channel: Callable[[str], None]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from singlewindow.registry import cache
+
+    case = Case.objects.get(message_id=submit(client, world["trader_a"], testing.declaration(reference="P-9"),
+                                              "p-9").id)
+    cache.invalidate()  # nothing remembered from the notices so far
+    with CaptureQueriesContext(connection) as queries:
+        services.record_payment(case, actor=officer(world), amount=LAPTOP_DUE, reference="BANK-P9")
+    assert not [q for q in queries.captured_queries if "sender_id" in q["sql"] and "exchange_delivery" in q["sql"]]
+    assert notices(world["trader_a"])[-1] == ("09", "released")
