@@ -7,8 +7,8 @@ the fields' own ``get_db_prep_save``, so rows are stored exactly as the ORM woul
 
 Each round trip to the database costs both processes a wake-up, a system call pair and the
 driver's per-statement bookkeeping. ``Batch`` sends statements that do not depend on each
-other's results together: on PostgreSQL in one pipeline (psycopg's pipeline mode: every
-statement sent, one sync, every result read), each small statement as a named prepared
+other's results together: on PostgreSQL in one pipeline (``pgpipeline``: every statement
+sent, one sync, every result read), each small statement as a named prepared
 statement so the server parses and plans its shape once per connection instead of on every
 call (a quarter of the server's work on the intake path); on SQLite, which takes one statement
 per call and runs in process, one after the other.
@@ -151,8 +151,6 @@ def insert_rows(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
 # PostgreSQL's protocol numbers a statement's parameters in 16 bits; larger statements (bulk
 # inserts of thousands of rows) go as one multi-statement query with client-side binding.
 _MAX_BOUND_PARAMETERS = 65_535
-# Statements with more parameters than this are one-off bulk shapes: bound, not kept prepared.
-_MAX_PREPARED_PARAMETERS = 256
 
 
 def _pipelined(statements: Sequence[tuple[str, Sequence[Any]]]) -> bool:
@@ -174,21 +172,12 @@ class _Pipeline:
         self._query = SimpleNamespace(query=text.encode())  # what Django's query log reads
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        import psycopg
+        from singlewindow.exchange import pgpipeline
 
-        raw = connection.connection
-        cursors = []
-        with raw.pipeline():  # leaving it syncs, reads every result and raises the first error
-            for text, values in self.statements:
-                cursor = psycopg.Cursor(raw)
-                cursor.execute(text, values, prepare=len(values) <= _MAX_PREPARED_PARAMETERS)
-                cursors.append(cursor)
-        self.results = [list(cursor.fetchall()) if cursor.description else [] for cursor in cursors]
-        for cursor in cursors:
-            cursor.close()
+        self.results = pgpipeline.run(connection.connection, self.statements)
 
     def close(self) -> None:
-        """Nothing to release: each statement's cursor is closed once read."""
+        """Nothing to release: the statements ran without a cursor."""
 
 
 def wrap_driver_cursor(cursor: Any) -> Any:
