@@ -139,12 +139,8 @@ def _exchange(raw: Connection[Any], commands: deque[Callable[[], None]]) -> list
 
 
 def _begin_command(raw: Connection[Any]) -> bytes | None:
-    """The statement opening a transaction, when psycopg would send one before the first statement."""
+    """The statement opening a transaction (psycopg's own, with its isolation level), when psycopg
+    would send one before the first statement."""
     if raw.autocommit or raw.pgconn.transaction_status != pq.TransactionStatus.IDLE:
         return None
-    if raw.read_only is not None or raw.deferrable is not None:
-        raise errors.NotSupportedError("pipelined statements do not open read-only or deferrable transactions")
-    begin = "BEGIN"
-    if raw.isolation_level is not None:
-        begin += " ISOLATION LEVEL " + raw.isolation_level.name.replace("_", " ")
-    return begin.encode()
+    return raw._get_tx_start_command()

@@ -228,15 +228,14 @@ class Batch:
         """PostgreSQL: one pipeline, or one multi-statement query when a statement is too large to bind."""
         text = ";\n".join(sql for sql, _ in self.statements)
         flat = [p for _, params in self.statements for p in params]
+        connection.ensure_connection()
         if _pipelined(self.statements):
-            connection.ensure_connection()
             pipeline = _Pipeline(self.statements, text)
             with wrap_driver_cursor(pipeline) as cursor:
                 cursor.execute(text, flat)
             return pipeline.results
         import psycopg
 
-        connection.ensure_connection()
         results: list[list[tuple[Any, ...]]] = []
         # Several statements in one query need client-side binding, whatever the ORM's cursors use.
         with wrap_driver_cursor(psycopg.ClientCursor(connection.connection)) as cursor:
