@@ -15,8 +15,10 @@ waits and is retried when the data arrives.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -25,7 +27,7 @@ from django.utils import timezone
 from singlewindow.cargo.models import Allocation, Bill, Conveyance, DiscrepancyReport, MatchingRule, ReportState
 from singlewindow.customs.models import Case
 from singlewindow.customs.models.cases import CaseState
-from singlewindow.customs.services import case_number
+from singlewindow.customs.services import CaseRun, case_number
 from singlewindow.datamodel.datasets import Declaration, ImportDeclaration
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
@@ -146,49 +148,50 @@ def _allocate(case: Case, allocation: Allocation | None, bill: Bill, packages: i
     return None
 
 
-_ALLOCATED_SQL: dict[str, str] = {}
+_RELEASE_SQL: dict[str, tuple[str, str]] = {}
 
 
-def _allocated_id(case_id: int) -> int | None:
-    """The case's allocation still holding packages, locked; its id. Plain SQL built once: it runs on
-    every release, in the payment's transaction, where the ORM's compiling of the query costs more
-    than the query."""
-    sql = _ALLOCATED_SQL.get(connection.vendor)
-    if sql is None:
-        quote, meta = connection.ops.quote_name, Allocation._meta
-        lock = " " + connection.ops.for_update_sql() if connection.features.has_select_for_update else ""
+def _release_statements() -> tuple[str, str]:
+    """(the bill's released count up by the case's allocated packages, the allocation marked released
+    giving its id), built once per database vendor. Plain SQL that needs no answer first: it rides
+    with the release's records (``CaseRun.queue``) instead of costing the payment's transaction two
+    round trips of its own."""
+    found = _RELEASE_SQL.get(connection.vendor)
+    if found is None:
+        quote = connection.ops.quote_name
+        allocations, bills = quote(Allocation._meta.db_table), quote(Bill._meta.db_table)
         # Identifiers come from model metadata, values only ever travel as parameters.
-        sql = _ALLOCATED_SQL[connection.vendor] = (
-            f"SELECT {quote('id')} FROM {quote(meta.db_table)} WHERE {quote('case_id')} = %s "  # noqa: S608
-            f"AND {quote('state')} = %s{lock}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [case_id, str(Allocation.State.ALLOCATED)])
-        row = cursor.fetchone()
-    return None if row is None else int(row[0])
+        found = _RELEASE_SQL[connection.vendor] = (
+            f"UPDATE {bills} SET released = {bills}.released + a.packages FROM {allocations} a "  # noqa: S608
+            f"WHERE a.bill_id = {bills}.id AND a.case_id = %s AND a.state = %s",
+            f"UPDATE {allocations} SET state = %s, released_at = %s, updated_at = %s "  # noqa: S608
+            "WHERE case_id = %s AND state = %s AND bill_id IS NOT NULL RETURNING id")
+    return found
 
 
-def record_release(case: Case, previous_state: str, actor: Actor) -> None:
-    """Customs released the case: its packages leave the bill's balance and the warehouse is told after commit."""
+def record_release(case: Case, previous_state: str, actor: Actor, run: CaseRun) -> None:
+    """Customs released the case: its packages leave the bill's balance and the warehouse is told after commit.
+
+    Both updates go with the release's records. The case is locked, and every change to its
+    allocation happens under that lock, so the allocation these statements find is the one the
+    release sees; the bill's count is raised by one statement, as matching raises it.
+    """
     if case.state != CaseState.RELEASED:
         return
-    found = _allocated_id(case.pk)
-    if found is None:
-        return  # most releases (no manifest matching, nothing allocated): one cheap statement
-    allocation = Allocation.objects.get(pk=found)
-    if allocation.bill_id is None:
-        return
-    Bill.objects.filter(pk=allocation.bill_id).update(released=F("released") + allocation.packages)
-    allocation.state, allocation.released_at = Allocation.State.RELEASED, timezone.now()
-    allocation.updated_at = allocation.released_at
-    allocation.save(update_fields=["state", "released_at", "updated_at"])
-    pk = allocation.pk
+    to_bill, to_allocation = _release_statements()
+    allocated = str(Allocation.State.ALLOCATED)
+    now = Allocation._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    run.queue(to_bill, [case.pk, allocated])
+    run.queue(to_allocation, [str(Allocation.State.RELEASED), now, now, case.pk, allocated], then=_notify_warehouse)
 
-    def notify() -> None:
-        from singlewindow.cargo.notices import send_release_notice
 
-        send_release_notice(pk)
+def _notify_warehouse(released: list[tuple[Any, ...]]) -> None:
+    """After commit, the release notice to the warehouse of each allocation just released (most
+    releases have none: no manifest matching, nothing allocated)."""
+    from singlewindow.cargo.notices import send_release_notice
 
-    transaction.on_commit(notify)
+    for (pk,) in released:
+        transaction.on_commit(functools.partial(send_release_notice, int(pk)))
 
 
 def give_back(case: Case, actor: Actor) -> None:

@@ -19,7 +19,7 @@ from singlewindow.customs.models.cases import Case, CaseEvent
 from singlewindow.customs.models.cases import CaseState as S
 from singlewindow.customs.models.selection import Channel
 from singlewindow.datamodel.datasets import Declaration
-from singlewindow.exchange.evidence import seq_param, seq_sql
+from singlewindow.exchange.evidence import Results, seq_param, seq_sql
 from singlewindow.exchange.models import EvidenceEntry
 from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.exchange.services import StateChange, record_state_change, record_state_changes
@@ -68,15 +68,17 @@ def register_withdrawal(hook: Withdrawal) -> None:
         WITHDRAWALS.append(hook)
 
 
-Entered = Callable[[Case, str, Actor], None]
-"""Told that a case entered a state (the case as it now is, the state it left, who moved it)."""
+Entered = Callable[[Case, str, Actor, "CaseRun"], None]
+"""Told that a case entered a state (the case as it now is, the state it left, who moved it, and the
+run whose records will be written)."""
 
 ENTERED: list[Entered] = []
 """Run in the transaction of every transition, before its records are written; filled in by the
-payment and cargo apps (payment orders when a case awaits payment, release notices to the
-warehouse). A hook writes its own rows; an exception aborts the transition and everything with it.
-Appending evidence here takes the evidence lock early and holds it until the case's commit, so
-hooks on the engine's automatic path should write plain rows."""
+payment and cargo apps (payment orders when a case awaits payment, the released packages off the
+bill's balance). A hook writes its own rows, or queues statements that need no answer first with
+``CaseRun.queue`` so they travel with the run's records; an exception aborts the transition and
+everything with it. Appending evidence here takes the evidence lock early and holds it until the
+case's commit, so hooks on the engine's automatic path should write plain rows."""
 
 
 def register_entered(hook: Entered) -> None:
@@ -102,10 +104,11 @@ class CaseRun:
     it, is built and checked by intake then (from the case as it is at that moment); the
     records wait. When the run ends they are written in one burst: the case's changed fields,
     each transition's case event, evidence entry and timeline line, and each notice right after
-    its transition. The evidence lock, which every intake in the exchange waits for, is taken
-    by that burst's first round trip and held to the commit, so it is held for two round trips
-    rather than for the whole run. Use it as a context manager: leaving without an error
-    writes the records; an error writes nothing.
+    its transition, with the statements hooks queued. The burst is one round trip; the evidence
+    lock, which every intake in the exchange waits for, is taken by its first evidence statement
+    and held to the commit, so it is held for part of one round trip rather than for the whole
+    run. Use it as a context manager: leaving without an error writes the records; an error
+    writes nothing.
     """
 
     def __init__(self, case: Case, *, events: int | None = None) -> None:
@@ -116,6 +119,7 @@ class CaseRun:
         self._events = events if events is not None else CaseEvent.objects.filter(case=case).count()
         self._changed: dict[str, Any] = {}
         self._records: list[tuple[StateChange, CaseEvent]] = []
+        self._queued: list[tuple[str, Sequence[Any], Callable[[list[tuple[Any, ...]]], None] | None]] = []
 
     def __enter__(self) -> CaseRun:
         return self
@@ -134,15 +138,29 @@ class CaseRun:
                 self.case, event, position=self._events, actor=notify))
         self._records.append((change, event))
 
+    def queue(self, sql: str, params: Sequence[Any],
+              then: Callable[[list[tuple[Any, ...]]], None] | None = None) -> None:
+        """A statement to run with the records, after the case's update and before the evidence
+        lock; ``then`` is given its rows. It must not need the answer of anything else in the run."""
+        self._queued.append((sql, params, then))
+
     def flush(self) -> list[CaseEvent]:
-        """Write the waiting records and the case's changed fields (two round trips); their events."""
-        if not self._records:
-            return []
+        """Write the waiting records, the case's changed fields and the queued statements (one
+        round trip); the records' events."""
         first = Batch()
         if self._changed:
             first.add(*update_statement(Case, self.case.pk, self._changed))
-        records, self._records, self._changed = self._records, [], {}
-        return _write_events(self.case, records, first=first)
+        queued = [(first.add(sql, params), then) for sql, params, then in self._queued]
+        records, self._records, self._changed, self._queued = self._records, [], {}, []
+        if not records:
+            results = first.run()
+            events: list[CaseEvent] = []
+        else:
+            events, results = _write_events(self.case, records, first=first)
+        for index, then in queued:
+            if then is not None:
+                then(results[index])
+        return events
 
 
 def transition(case: Case, to: str, *, actor: Actor, note: tuple[str, str] = ("", ""),
@@ -197,7 +215,7 @@ def _apply(case: Case, to: str, *, actor: Actor, note: tuple[str, str], data: di
         for hook in WITHDRAWALS:
             hook(case, actor)
     for entered in ENTERED:
-        entered(case, previous, actor)
+        entered(case, previous, actor, run)
     change, event = _records_for(case, previous, to, actor=actor, note=note, data=data or {},
                                  message_id=message_id, at=now)
     run.add(changed, change, event, notify=actor if to in lifecycle.NOTICES else None)
@@ -208,7 +226,7 @@ def _record(case: Case, previous: str, to: str, *, actor: Actor, note: tuple[str
             message_id: uuid.UUID | None, at: datetime, kind: str = "") -> CaseEvent:
     """The case event, its evidence entry and its timeline line, written now."""
     return _write_events(case, [_records_for(case, previous, to, actor=actor, note=note, data=data,
-                                             message_id=message_id, at=at, kind=kind)])[0]
+                                             message_id=message_id, at=at, kind=kind)])[0][0]
 
 
 def _records_for(case: Case, previous: str, to: str, *, actor: Actor, note: tuple[str, str], data: dict[str, Any],
@@ -230,11 +248,12 @@ def _records_for(case: Case, previous: str, to: str, *, actor: Actor, note: tupl
 
 
 def _write_events(case: Case, records: list[tuple[StateChange, CaseEvent]], *,
-                  first: Batch | None = None) -> list[CaseEvent]:
-    """Each record's evidence entry and timeline line, then its case event naming the entry."""
+                  first: Batch | None = None) -> tuple[list[CaseEvent], Results]:
+    """Each record's evidence entry and timeline line, then its case event naming the entry, with
+    ``first``'s statements before them; the events and the round trip's results."""
     fields = ("case", "at", "from_state", "to_state", "actor", "note_en", "note_zh", "data", "evidence_seq")
 
-    def event_rows(entries: list[EvidenceEntry], _: Any, batch: Batch) -> None:
+    def event_rows(entries: list[EvidenceEntry], batch: Batch) -> None:
         index.append(batch.insert(CaseEvent, [
             {**{name: case.pk if name == "case" else getattr(event, name) for name in fields},
              "evidence_seq": seq_param(entry)}
@@ -248,7 +267,7 @@ def _write_events(case: Case, records: list[tuple[StateChange, CaseEvent]], *,
         event.pk, event.evidence_seq = row[0], entry.seq
         event._state.adding = False
         event._state.db = DEFAULT_DB_ALIAS
-    return [event for _, event in records]
+    return [event for _, event in records], results
 
 
 def _evidence_fields(details: dict[str, Any]) -> dict[str, Any]:

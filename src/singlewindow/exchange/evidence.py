@@ -34,7 +34,7 @@ def chain_hash(previous_hex: str, leaf: bytes) -> bytes:
 
 
 def seq_sql() -> str:
-    """SQL for an entry's sequence number in a statement queued with it (see ``append_evidence_many``).
+    """SQL for an entry's sequence number in a statement queued with it (see ``append_evidence_in``).
 
     Its one parameter is ``seq_param(entry)``. It reads the head row this transaction has just
     advanced and holds locked, so no other append can have moved it.
@@ -157,23 +157,19 @@ Results = list[list[tuple[Any, ...]]]
 
 
 def append_evidence_many(
-    items: Sequence[NewEvidence], *, first: Batch | None = None,
-    then: Callable[[list[EvidenceEntry], Results, Batch], None] | None = None,
-) -> tuple[list[EvidenceEntry], Results, Results]:
-    """Append several entries, in order, holding the evidence lock for one round trip and the commit.
+    items: Sequence[NewEvidence], *, batch: Batch | None = None,
+    then: Callable[[list[EvidenceEntry], Batch], None] | None = None,
+) -> tuple[list[EvidenceEntry], Results]:
+    """``append_evidence_in`` for a caller whose transaction is open: its rows and the entries in one
+    round trip, the lock held from that round trip to the commit.
 
-    The caller's ``first`` statements (which need no sequence number) go in a first round trip,
-    without the lock; ``then`` is also given that round trip's results and queues, as for
-    ``append_evidence_in``, the statements that name the entries' sequence numbers. Must run
-    inside the caller's transaction. Returns the entries, with their sequence numbers and chain
-    hashes now, and the results of both round trips (indices as the batches gave them).
+    ``batch`` holds the caller's statements that need no sequence number (they run first, before
+    the lock is taken); ``then`` queues those that name the entries' numbers. Returns the entries,
+    with their sequence numbers and chain hashes now, and every statement's results.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("append_evidence_many must run inside a transaction")
-    first_results = first.run() if first is not None else []
-    entries, results = append_evidence_in(
-        Batch(), items, then=None if then is None else lambda entries, batch: then(entries, first_results, batch))
-    return entries, first_results, results
+    return append_evidence_in(batch if batch is not None else Batch(), items, then=then)
 
 
 def round_trip_commits_itself() -> bool:

@@ -324,7 +324,7 @@ class PendingStore:
                 "organisation": sender.pk, "evidence_seq": None,
                 "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
                 "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
-            }], expressions=_by_ucr())
+            }], expressions=consignment_by_ucr())
         self._pushed = webhook_organisations()
         self.evidence = NewEvidence("message.received", {
             "message_type": envelope.message_type, "sender": sender.code,
@@ -354,26 +354,24 @@ class PendingStore:
                       for r in prepared.recipients]
         # Foreign keys are checked at commit, so the timeline line queued first may name this
         # message before it exists.
-        expressions = {"evidence_seq": seq_sql(), **(_by_ucr() if self.ucr else {})}
+        expressions = {"evidence_seq": seq_sql(), **(consignment_by_ucr() if self.ucr else {})}
         batch.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
                                 "sender": prepared.sender.pk, "consignment": self.ucr or None,
                                 "evidence_seq": position}], expressions=expressions)
         self._deliveries_at = batch.insert(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
         self.message, self._entry = message, entry
 
-    def finish(self, results: Results, first_results: Results | None = None) -> Message:
+    def finish(self, results: Results) -> Message:
         """The stored message; its deliveries are queued for push and engines after commit.
 
-        ``results``: the round trip that ran ``write``'s statements; ``first_results``: the one that
-        ran those queued on creation, when that was another.
+        ``results``: the round trip that ran the statements queued on creation and by ``write``.
         """
         if self.message is None:
             raise RuntimeError("finish() before write()")
         assert self._entry is not None
         self.message.evidence_seq = seq = self._entry.seq
         if self._consignment_at is not None:
-            found = first_results if first_results is not None else results
-            self.message.consignment_id = int(found[self._consignment_at][0][0])
+            self.message.consignment_id = int(results[self._consignment_at][0][0])
         ids = [r[0] for r in results[self._deliveries_at]] if self._deliveries_at is not None else []
         work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
                 for i, row in zip(ids, self._rows, strict=True)]
@@ -393,7 +391,7 @@ def _upsert_consignment(ucr: str, now: datetime) -> tuple[str, list[Any]]:
             "ON CONFLICT (ucr) DO UPDATE SET ucr = EXCLUDED.ucr RETURNING id", [ucr, now])
 
 
-def _by_ucr() -> dict[str, str]:
+def consignment_by_ucr() -> dict[str, str]:
     """Rows that name their consignment by UCR, so they can share the upsert's round trip."""
     table = connection.ops.quote_name(Consignment._meta.db_table)
     return {"consignment": f"(SELECT id FROM {table} WHERE ucr = %s)"}  # noqa: S608 - table name from model
@@ -416,7 +414,7 @@ def _link_parties(batch: Batch, ucr: str, sender: Organisation, document: Docume
     pairs |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named}
     batch.insert(ConsignmentParty, [
         {"consignment": ucr, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)
-    ], ignore_conflicts=True, expressions=_by_ucr())
+    ], ignore_conflicts=True, expressions=consignment_by_ucr())
 
 
 @transaction.atomic

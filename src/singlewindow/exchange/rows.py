@@ -55,18 +55,28 @@ def _as_given(field: models.Field[Any, Any], vendor: str) -> tuple[type, ...]:
 
 
 def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ignore_conflicts: bool,
-               returning: str | None, expressions: tuple[tuple[str, str], ...]) -> tuple[str, list[_Column]]:
-    key = (model, names, count, ignore_conflicts, returning, expressions, connection.vendor)
+               returning: str | None, expressions: tuple[tuple[str, str], ...],
+               unless_null: str | None) -> tuple[str, list[_Column]]:
+    key = (model, names, count, ignore_conflicts, returning, expressions, unless_null, connection.vendor)
     found = _STATEMENTS.get(key)
     if found is None:
         quote = connection.ops.quote_name
         fields: _Fields = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
         columns = ", ".join(quote(str(field.column)) for field in fields)
         placeholders = dict(expressions)
-        row = "(" + ", ".join(placeholders.get(name, "%s") for name in names) + ")"
         # Identifiers come from model metadata, values only ever travel as parameters.
         table = quote(model._meta.db_table)
-        sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row] * count)  # noqa: S608
+        if unless_null is None:
+            row = "(" + ", ".join(placeholders.get(name, "%s") for name in names) + ")"
+            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row] * count)  # noqa: S608
+        else:
+            # The rows as a VALUES list to select from: a parameter there has no column to take its
+            # type from, so on PostgreSQL each is cast to its column's type (unsized, so nothing is cut).
+            typed = "%s::{}" if connection.vendor == "postgresql" else "%s"
+            row = "(" + ", ".join(placeholders.get(field.name, typed.format(_unsized_type(field)))
+                                  for field in fields) + ")"
+            sql = (f"INSERT INTO {table} ({columns}) SELECT * FROM (VALUES "  # noqa: S608
+                   + ", ".join([row] * count) + f") AS v WHERE v.column{names.index(unless_null) + 1} IS NOT NULL")
         if ignore_conflicts:
             sql += " ON CONFLICT DO NOTHING"
         if returning:
@@ -77,16 +87,28 @@ def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ig
     return found
 
 
+def _unsized_type(field: models.Field[Any, Any]) -> str:
+    """The column's type for an explicit cast, without a length: casting to ``varchar(n)`` would cut
+    a longer value silently, where storing it fails."""
+    target = field.target_field if isinstance(field, models.ForeignKey) else field
+    if isinstance(target, models.CharField):
+        return str(connection.ops.cast_char_field_without_max_length)
+    return str(field.cast_db_type(connection))
+
+
 def insert_statement(model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
                      ignore_conflicts: bool = False, returning: str | None = None,
-                     expressions: Mapping[str, str] | None = None) -> tuple[str, list[Any]]:
+                     expressions: Mapping[str, str] | None = None,
+                     unless_null: str | None = None) -> tuple[str, list[Any]]:
     """The INSERT of rows given as {field name: value} (foreign keys by primary key; all rows share keys).
 
     ``expressions`` maps a field to an SQL expression with one ``%s`` that takes the row's value
-    as given (say, a sub-select finding a foreign key by a natural key).
+    as given (say, a sub-select finding a foreign key by a natural key). ``unless_null`` names a
+    field whose value, once evaluated, leaves its row out when NULL (a row whose sub-select finds
+    nothing), instead of failing the statement.
     """
     given = tuple(sorted((expressions or {}).items()))
-    sql, columns = _statement(model, tuple(rows[0]), len(rows), ignore_conflicts, returning, given)
+    sql, columns = _statement(model, tuple(rows[0]), len(rows), ignore_conflicts, returning, given, unless_null)
     # The connection itself, not the ``django.db.connection`` proxy: every field conversion
     # looks it up, and through the proxy each lookup costs a thread-local search.
     db = connections[DEFAULT_DB_ALIAS]
@@ -199,12 +221,12 @@ class Batch:
 
     def insert(self, model: type[models.Model], rows: Sequence[Mapping[str, Any]], *,
                ignore_conflicts: bool = False, returning: str | None = None,
-               expressions: Mapping[str, str] | None = None) -> int | None:
-        """Queue an INSERT of rows (nothing when there are none); its index, or None."""
+               expressions: Mapping[str, str] | None = None, unless_null: str | None = None) -> int | None:
+        """Queue an INSERT of rows (nothing when there are none); its index, or None (see ``insert_statement``)."""
         if not rows:
             return None
         return self.add(*insert_statement(model, rows, ignore_conflicts=ignore_conflicts, returning=returning,
-                                          expressions=expressions))
+                                          expressions=expressions, unless_null=unless_null))
 
     def split(self, at: int) -> tuple[Batch, Batch]:
         """The statements before ``at`` and those from it, as two batches (to run with work between)."""

@@ -11,7 +11,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.issues import Issue
@@ -25,7 +25,7 @@ from singlewindow.exchange.evidence import (
     seq_param,
     seq_sql,
 )
-from singlewindow.exchange.models import Consignment, Delivery, EvidenceEntry, TimelineEvent, WebhookEndpoint
+from singlewindow.exchange.models import Delivery, EvidenceEntry, TimelineEvent, WebhookEndpoint
 from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.registry import cache
 from singlewindow.registry.actors import Actor
@@ -97,7 +97,7 @@ def acknowledge_delivery(*, delivery: Delivery, actor: Actor, locked: bool = Fal
     first = Batch()
     first.add(*update_statement(Delivery, delivery.pk, values))
 
-    def timeline(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
+    def timeline(entries: list[EvidenceEntry], batch: Batch) -> None:
         if delivery.message.consignment_id is None:
             return
         recipient = delivery.recipient
@@ -108,7 +108,7 @@ def acknowledge_delivery(*, delivery: Delivery, actor: Actor, locked: bool = Fal
             "title_zh": f"{recipient.name_zh or recipient.name_en}已確認收到（{delivery.message.message_type}）",
         }], expressions={"evidence_seq": seq_sql()})
 
-    append_evidence_many(items, first=first, then=timeline)
+    append_evidence_many(items, batch=first, then=timeline)
     return delivery
 
 
@@ -204,24 +204,23 @@ def record_state_change(*, organisation: Organisation, kind: str, fields: dict[s
 
 def record_state_changes(
     changes: Sequence[StateChange], *, first: Batch | None = None,
-    then: Callable[[list[EvidenceEntry], Results, Batch], None] | None = None,
+    then: Callable[[list[EvidenceEntry], Batch], None] | None = None,
 ) -> tuple[list[EvidenceEntry], Results]:
-    """Several state changes, in order, in two round trips; the second takes the evidence lock.
+    """Several state changes, in order, in one round trip, which takes the evidence lock.
 
     Each gets its evidence entry and, when its consignment is known, its timeline line; a
     change's notice is stored (message, deliveries) with its entry right after the change's.
     The caller's own rows ride along: ``first`` holds statements that need no evidence
-    sequence, ``then`` adds statements that name the new entries' sequence numbers (the
-    caller's event rows, with ``evidence.seq_sql``; the entries have their numbers once this
-    returns). Must run inside the caller's transaction; returns the changes' entries (the
-    notices' entries are not among them) and the second round trip's results.
+    sequence (they run first, before the lock), ``then`` adds statements that name the new
+    entries' sequence numbers (the caller's event rows, with ``evidence.seq_sql``; the entries
+    have their numbers once this returns). Must run inside the caller's transaction; returns
+    the changes' entries (the notices' entries are not among them) and the round trip's results
+    (indices as the caller's batches gave them).
 
     A notice whose client reference is already taken fails the whole burst with
     ``CLIENT_REFERENCE_REUSED``: the burst's entries are written together or not at all.
     """
-    first = first if first is not None else Batch()
-    ucrs = sorted({change.ucr for change in changes if change.ucr})
-    found_at = first.add(*_consignments_statement(ucrs)) if ucrs else None
+    batch = first if first is not None else Batch()
     now = timezone.now()
     items: list[NewEvidence] = []
     owned: list[int] = []  # each change's position among the entries
@@ -231,27 +230,27 @@ def record_state_changes(
         items.append(NewEvidence(change.kind, {"organisation": change.organisation.code, **change.fields},
                                  message_id=change.message_id, at=change.at or now))
         if change.notice is not None:
-            pending = intake.PendingStore(change.notice, first)
+            pending = intake.PendingStore(change.notice, batch)
             notices.append((len(items), pending))
             items.append(pending.evidence)
 
-    def lines(all_entries: list[EvidenceEntry], first_results: Results, batch: Batch) -> None:
+    def lines(all_entries: list[EvidenceEntry], locked: Batch) -> None:
         entries[:] = [all_entries[i] for i in owned]
-        consignments: dict[object, object] = dict(first_results[found_at]) if found_at is not None else {}
-        batch.insert(TimelineEvent, [{
-            "consignment": consignments[change.ucr], "at": entry.recorded_at, "kind": change.kind,
+        # A change naming a consignment not known (yet) gets no line: its row finds no consignment.
+        locked.insert(TimelineEvent, [{
+            "consignment": change.ucr, "at": entry.recorded_at, "kind": change.kind,
             "organisation": change.organisation.pk, "evidence_seq": seq_param(entry),
             "title_en": change.title_en[:300], "title_zh": change.title_zh[:300],
-        } for change, entry in zip(changes, entries, strict=True) if change.ucr in consignments],
-            expressions={"evidence_seq": seq_sql()})
+        } for change, entry in zip(changes, entries, strict=True) if change.ucr],
+            expressions={**intake.consignment_by_ucr(), "evidence_seq": seq_sql()}, unless_null="consignment")
         for index, pending in notices:
-            pending.write(all_entries[index], batch)
+            pending.write(all_entries[index], locked)
         if then is not None:
-            then(entries, first_results, batch)
+            then(entries, locked)
 
     entries: list[EvidenceEntry] = []
     try:
-        _, first_results, second_results = append_evidence_many(items, first=first, then=lines)
+        _, results = append_evidence_many(items, batch=batch, then=lines)
     except IntegrityError as error:
         if not notices or not intake.client_reference_taken(error):
             raise
@@ -259,12 +258,5 @@ def record_state_changes(
         raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
                             detail=f"a notice's client reference is already used ({references})") from None
     for _, pending in notices:
-        pending.finish(second_results, first_results)
-    return entries, second_results
-
-
-def _consignments_statement(ucrs: list[str]) -> tuple[str, list[str]]:
-    """Ids of the consignments with these UCRs (a state change may name one not yet known)."""
-    table = connection.ops.quote_name(Consignment._meta.db_table)
-    marks = ", ".join(["%s"] * len(ucrs))
-    return f"SELECT ucr, id FROM {table} WHERE ucr IN ({marks})", ucrs  # noqa: S608 - table name from model
+        pending.finish(results)
+    return entries, results

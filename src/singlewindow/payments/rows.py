@@ -13,6 +13,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connection, models
 
 from singlewindow.customs.models.cases import Case, CaseEvent
+from singlewindow.exchange.rows import Batch
 from singlewindow.payments.models import PaymentOrder
 from singlewindow.registry.selectors import organisation_by_id
 
@@ -98,11 +99,12 @@ def lock_order(reference: str) -> PaymentOrder | None:
     everything else the payments side does for it.
     """
     sql, loaders = _order_lock()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [reference])
-        row = cursor.fetchone()
-    if row is None:
+    lock = Batch()  # on PostgreSQL a pipeline, so the transaction's BEGIN travels with it
+    lock.add(sql, [reference])
+    found = lock.run()[0]
+    if not found:
         return None
+    row = found[0]
     instances, start = [], 0
     for loader in loaders:
         instances.append(loader.load(tuple(row), start))

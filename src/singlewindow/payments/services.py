@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from singlewindow.customs.models import Case
 from singlewindow.customs.models.cases import CaseState
-from singlewindow.customs.services import record_payment
+from singlewindow.customs.services import CaseRun, record_payment
 from singlewindow.datamodel.datasets import Declaration
 from singlewindow.exchange.models import Message
 from singlewindow.exchange.selectors import document_of
@@ -98,7 +98,7 @@ def _importer(case: Case) -> tuple[Organisation | None, str]:
     return (found[0] if found else None), business_id
 
 
-def on_case_entered(case: Case, previous: str, actor: Actor) -> None:
+def on_case_entered(case: Case, previous: str, actor: Actor, run: CaseRun) -> None:
     """Customs' hook: an order when a case awaits payment; open orders end when it is amended."""
     if case.state == CaseState.AWAITING_PAYMENT:
         order = open_order(case)

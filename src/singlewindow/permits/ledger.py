@@ -12,9 +12,9 @@ declaration, item) is the last line of defence. Every write-off, restore and ref
 evidence entry written in the same transaction; the evidence lock is taken last, so it is held
 for as short a time as possible.
 
-Round trips of a write-off on PostgreSQL: BEGIN; the locked lines, the earlier write-off and a
-reserved write-off id; the new balance and the write-off row with, last, the evidence head; the
-evidence entry with the row's answer, which cites it; COMMIT.
+Round trips of a write-off on PostgreSQL: BEGIN with the locked lines, the earlier write-off and
+a reserved write-off id; the new balance and the write-off row, then the evidence entry with the
+row's answer, which cites it; COMMIT.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.codelists import normalise_hs
-from singlewindow.exchange.evidence import Results, seq_param, seq_sql
+from singlewindow.exchange.evidence import seq_param, seq_sql
 from singlewindow.exchange.models import EvidenceEntry
 from singlewindow.exchange.rows import Batch, insert_rows, next_id_statement, update_statement
 from singlewindow.exchange.services import StateChange, record_state_changes
@@ -364,7 +364,7 @@ def _write_off(line: PermitLine, request: _Request, office: Organisation, actor:
                  f"{request.item_sequence} 項），餘 {plain(after)}",
     )
 
-    def then(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
+    def then(entries: list[EvidenceEntry], batch: Batch) -> None:
         batch.add(*_cite_entry(write_off_id, result, entries[0]))
 
     entries, _ = record_state_changes([change], first=first, then=then)

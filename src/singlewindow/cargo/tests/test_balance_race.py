@@ -22,6 +22,7 @@ from singlewindow.cargo.matching import match_manifest, record_release
 from singlewindow.cargo.models import Allocation, Bill
 from singlewindow.cargo.tests.world import manifest, master
 from singlewindow.customs.models import Case
+from singlewindow.customs.services import CaseRun
 from singlewindow.datamodel.datasets import CargoManifest, ImportDeclaration
 from singlewindow.datamodel.samples import import_declaration
 from singlewindow.registry import services as registry
@@ -97,7 +98,8 @@ def test_gate_outs_racing_never_exceed_the_release(transactional_db: None) -> No
         assert match_manifest(Case.objects.select_related("office", "declarant").get(pk=case.pk),
                               _declaration(4)) == []
         case.state = "released"
-        record_release(case, "paid", SYSTEM)
+        with CaseRun(case, events=0) as run:  # the release's statements travel with the run's records
+            record_release(case, "paid", SYSTEM, run)
     allocation = Allocation.objects.get(case_id=case.pk)
     warehouse = Actor(organisation=world["warehouse"])
     answers = race(6, lambda i: services.gate_out(allocation=allocation, packages=1, actor=warehouse),

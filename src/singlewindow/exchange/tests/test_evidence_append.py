@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from singlewindow.exchange import evidence
-from singlewindow.exchange.evidence import NewEvidence, Results, append_evidence_many, seq_param, seq_sql
+from singlewindow.exchange.evidence import NewEvidence, append_evidence_many, seq_param, seq_sql
 from singlewindow.exchange.models import EvidenceEntry, EvidenceHead
 from singlewindow.exchange.rows import Batch
 from singlewindow.testing import race
@@ -22,12 +22,12 @@ def _burst(kinds: list[str]) -> tuple[list[EvidenceEntry], list[int]]:
     """Append entries of these kinds in one burst; each cites its sequence number back through SQL."""
     cited: list[int] = []
 
-    def then(entries: list[EvidenceEntry], _: Results, batch: Batch) -> None:
+    def then(entries: list[EvidenceEntry], batch: Batch) -> None:
         cited.extend(batch.add(f"SELECT {seq_sql()}", [seq_param(e)]) for e in entries)
 
     with transaction.atomic():
-        entries, _, results = append_evidence_many([NewEvidence(k, {"n": i}, at=AT) for i, k in enumerate(kinds)],
-                                                   then=then)
+        entries, results = append_evidence_many([NewEvidence(k, {"n": i}, at=AT) for i, k in enumerate(kinds)],
+                                                then=then)
     return entries, [int(results[i][0][0]) for i in cited]
 
 

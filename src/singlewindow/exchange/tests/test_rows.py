@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from singlewindow.exchange.models import Consignment
+from singlewindow.exchange.intake import consignment_by_ucr
+from singlewindow.exchange.models import Consignment, TimelineEvent
 from singlewindow.exchange.rows import Batch
 
 pytestmark = pytest.mark.django_db
@@ -37,6 +38,32 @@ def test_a_failing_statement_raises_djangos_error_and_writes_nothing() -> None:
     again = Batch()
     again.add("SELECT %s", [7])
     assert again.run() == [[(7,)]]  # the connection is usable afterwards
+
+
+def _lines(*ucrs: str, title: str = "a line", message: object = None) -> Batch:
+    batch = Batch()
+    batch.insert(TimelineEvent, [{"consignment": ucr, "at": timezone.now(), "kind": "test.line", "message": message,
+                                  "organisation": None, "title_en": f"{title} {n}", "title_zh": title,
+                                  "evidence_seq": None} for n, ucr in enumerate(ucrs)],
+                 expressions=consignment_by_ucr(), unless_null="consignment")
+    return batch
+
+
+def test_rows_whose_sub_select_finds_nothing_are_left_out_and_the_others_kept_in_order() -> None:
+    known = Consignment.objects.create(ucr="ROWS-KNOWN")
+    # every typed column takes NULL too: the row's values are cast to their columns' types
+    _lines("ROWS-UNKNOWN", "ROWS-KNOWN", "ROWS-UNKNOWN", "ROWS-KNOWN").run()
+    stored = list(TimelineEvent.objects.filter(kind="test.line").order_by("id"))
+    assert [(e.consignment_id, e.title_en, e.message_id, e.organisation_id) for e in stored] == [
+        (known.pk, "a line 1", None, None), (known.pk, "a line 3", None, None)]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce column lengths")
+def test_a_value_too_long_for_its_column_fails_rather_than_being_cut() -> None:
+    Consignment.objects.create(ucr="ROWS-LONG")
+    with pytest.raises(DataError), transaction.atomic():
+        _lines("ROWS-LONG", title="x" * 301).run()
+    assert not TimelineEvent.objects.filter(kind="test.line").exists()
 
 
 @on_postgresql
