@@ -396,13 +396,15 @@ def render_exchange(results: dict[str, Any]) -> str:
         "single small host; the CPU columns show who used them. Figures from a machine with "
         "other work running are lower than the machine can do; check the load average and "
         "the *Machine busy* column against the sum of the other CPU columns.",
-        "- gunicorn set-up: 3 workers × 2 threads (gthread) is the default because it gave the "
-        "highest intake throughput in trial runs of 2×4, 4×1 and 3×2 gthread and 6 sync "
-        "workers on this machine: every submission takes the one evidence-head lock, and with "
-        "more threads per process the thread holding it waits longer for the GIL, while fewer "
-        "threads leave the processes idle during database round trips. Sync workers close the "
-        "connection after each answer; reconnecting under load stalled for seconds. "
-        "`--workers`, `--threads` and `--worker-class` change it.",
+        f"- gunicorn set-up: {settings['workers']} workers × {settings['threads']} thread(s) "
+        f"({settings['worker_class']}). The default, five single-thread workers (2 × cores + 1), "
+        "keeps the cores busy for both endpoints. Threads raise the floor, which mostly waits for "
+        "its commit, but not intake: the thread holding the evidence-head lock waits longer for "
+        "the GIL. Three single-thread workers raise intake (its processes wait less for a core) "
+        "but leave the floor's cores partly idle, so the ratio would flatter intake; "
+        "`docs/architecture.md` (Known limit) has the figures. Sync workers close the connection "
+        "after each answer; reconnecting under load stalled for seconds. `--workers`, `--threads` "
+        "and `--worker-class` change it.",
         "- Each keep-alive connection stays with the gunicorn worker that accepted it, so the "
         "load on the workers can be uneven: with never-closed connections one of three "
         "workers sometimes received none, and results varied by half from run to run. The "

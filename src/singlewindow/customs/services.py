@@ -441,7 +441,7 @@ def record_payment(case: Case, *, actor: Actor, amount: Decimal, reference: str,
     """A payment (or a guarantee covering the amount) arrived; release follows when all is covered.
 
     Paid and released (or guaranteed and released) are written in one burst of one run, so the
-    evidence lock is taken once, for two round trips, whatever the steps.
+    evidence lock is taken once, in one round trip, whatever the steps.
     """
     _check_payment(amount, reference)
     record_payment_locked(lock_case(case), actor=actor, amount=amount, reference=reference, guarantee=guarantee)

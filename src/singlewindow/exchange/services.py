@@ -72,7 +72,7 @@ def acknowledge_delivery(*, delivery: Delivery, actor: Actor, locked: bool = Fal
     """The recipient confirms it has the message; idempotent.
 
     The delivery row, its evidence entries (delivered, when it was still pending, and
-    acknowledged) and its timeline line are written in two round trips. ``locked`` says the
+    acknowledged) and its timeline line are written in one round trip. ``locked`` says the
     caller's transaction already holds the row's lock and ``delivery`` was read under it (an
     engine processing the delivery), so it is not locked and read a second time.
     """
