@@ -64,19 +64,20 @@ def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ig
         fields: _Fields = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
         columns = ", ".join(quote(str(field.column)) for field in fields)
         placeholders = dict(expressions)
+        # With ``unless_null`` the rows are a VALUES list to select from, where a parameter has no
+        # column to take its type from: on PostgreSQL each is cast to its column's type (unsized, so
+        # nothing is cut).
+        typed = unless_null is not None and connection.vendor == "postgresql"
+        row = "(" + ", ".join(placeholders.get(field.name, f"%s::{_unsized_type(field)}" if typed else "%s")
+                              for field in fields) + ")"
+        values = ", ".join([row] * count)
         # Identifiers come from model metadata, values only ever travel as parameters.
         table = quote(model._meta.db_table)
         if unless_null is None:
-            row = "(" + ", ".join(placeholders.get(name, "%s") for name in names) + ")"
-            sql = f"INSERT INTO {table} ({columns}) VALUES " + ", ".join([row] * count)  # noqa: S608
+            sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
         else:
-            # The rows as a VALUES list to select from: a parameter there has no column to take its
-            # type from, so on PostgreSQL each is cast to its column's type (unsized, so nothing is cut).
-            typed = "%s::{}" if connection.vendor == "postgresql" else "%s"
-            row = "(" + ", ".join(placeholders.get(field.name, typed.format(_unsized_type(field)))
-                                  for field in fields) + ")"
-            sql = (f"INSERT INTO {table} ({columns}) SELECT * FROM (VALUES "  # noqa: S608
-                   + ", ".join([row] * count) + f") AS v WHERE v.column{names.index(unless_null) + 1} IS NOT NULL")
+            sql = (f"INSERT INTO {table} ({columns}) SELECT * FROM (VALUES {values}) AS v "  # noqa: S608
+                   f"WHERE v.column{names.index(unless_null) + 1} IS NOT NULL")
         if ignore_conflicts:
             sql += " ON CONFLICT DO NOTHING"
         if returning:
