@@ -6,7 +6,8 @@ about 26 µs of Python per statement and 30 µs more per pipeline on this projec
 Here the statements go to the connection's libpq handle directly: each shape is converted to
 ``$n`` placeholders once and its values dumped by the connection's own adapters, so they reach
 the server exactly as through a cursor (measured: 8 µs of Python per statement, and less of
-the server's time).
+the server's time). And the whole pipeline leaves in one write, where psycopg's sends each
+statement as it is queued.
 
 Prepared statements are kept in psycopg's own book for the connection, so the two never
 disagree: a shape psycopg prepared is used here under its name and the other way round, and
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections import deque
 from collections.abc import Callable, Sequence
 from functools import partial
 from types import SimpleNamespace
@@ -71,7 +71,7 @@ def run(raw: Connection[Any], statements: Sequence[tuple[str, Sequence[Any]]]) -
         if book._to_flush:  # deallocations psycopg owes the server: first, or they would undo ours
             raw.wait(book.maintain_gen(raw))
         transformer = Transformer(raw)
-        commands: deque[Callable[[], None]] = deque()
+        commands: list[Callable[[], None]] = []  # run in pipeline mode only, once all are built
         expected: list[Any] = []  # per result: None (BEGIN, PREPARE) or the statement's (key, prep, name)
         begin = _begin_command(raw)
         if begin is not None:
@@ -115,16 +115,22 @@ def run(raw: Connection[Any], statements: Sequence[tuple[str, Sequence[Any]]]) -
         return rows
 
 
-def _exchange(raw: Connection[Any], commands: deque[Callable[[], None]]) -> list[pq.abc.PGresult]:
+def _exchange(raw: Connection[Any], commands: list[Callable[[], None]]) -> list[pq.abc.PGresult]:
     """Send ``commands`` (the last a sync) in pipeline mode and read every result up to the sync.
 
-    Returns one result per command before the sync (the first of each, which carries its status).
-    The connection leaves pipeline mode in every case it still can.
+    The commands only fill libpq's output buffer (in pipeline mode it sends nothing before 64 kB
+    or the sync), and the sync flushes it all: one write, which the server reads in one go, where
+    psycopg's ``pipeline_communicate`` flushes after every command (a system call and a wake-up
+    of the server each). Returns one result per command before the sync (the first of each,
+    which carries its status). The connection leaves pipeline mode in every case it still can.
     """
     pgconn = raw.pgconn
     pgconn.enter_pipeline_mode()
     try:
-        batches: list[list[pq.abc.PGresult]] = raw.wait(generators.pipeline_communicate(pgconn, commands))
+        for command in commands:
+            command()
+        raw.wait(generators.send(pgconn))  # the rest, if the socket took only part of it
+        batches: list[list[pq.abc.PGresult]] = []
         while not batches or batches[-1][0].status != pq.ExecStatus.PIPELINE_SYNC:
             batch = raw.wait(generators.fetch_many(pgconn))
             if not batch:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -113,3 +116,55 @@ def test_without_prepared_statements_the_shapes_go_unnamed() -> None:
         assert _server_prepared() == before
     finally:
         raw.prepare_threshold = threshold
+
+
+class _CountingProxy:
+    """A loopback TCP relay to PostgreSQL that keeps the size of every chunk the client sent."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.chunks: list[int] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        client, _ = self.listener.accept()
+        server = socket.create_connection(self.target)
+        threading.Thread(target=self._relay, args=(server, client, None), daemon=True).start()
+        self._relay(client, server, self.chunks)
+
+    @staticmethod
+    def _relay(source: socket.socket, sink: socket.socket, sizes: list[int] | None) -> None:
+        while chunk := source.recv(65536):
+            if sizes is not None:
+                sizes.append(len(chunk))
+            sink.sendall(chunk)
+        sink.close()
+
+
+@pytest.fixture
+def relayed() -> Iterator[tuple[Any, _CountingProxy]]:
+    """A psycopg connection of its own that reaches the test database through ``_CountingProxy``."""
+    import psycopg
+
+    params = connection.get_connection_params()
+    if not params.get("host", "").startswith(("127.", "::1", "localhost")):
+        pytest.skip("the relay reaches PostgreSQL over loopback TCP only")
+    proxy = _CountingProxy(params.pop("host"), int(params.pop("port", 5432)))
+    raw = psycopg.connect(**params, host="127.0.0.1", port=proxy.port, autocommit=True)
+    try:
+        yield raw, proxy
+    finally:
+        raw.close()
+
+
+@on_postgresql
+def test_a_pipeline_reaches_the_server_in_one_write(relayed: tuple[Any, _CountingProxy]) -> None:
+    raw, proxy = relayed
+    statements = [("SELECT %s::int + %s::int", [n, 1]) for n in range(20)]
+    pgpipeline.run(raw, statements)  # the first run also prepares the shape
+    for _ in range(5):  # several, as a relay that wakes late sees separate writes as one
+        before = len(proxy.chunks)
+        assert pgpipeline.run(raw, statements) == [[(n + 1,)] for n in range(20)]
+        assert len(proxy.chunks) - before == 1  # flushed after each statement, they arrive in several
