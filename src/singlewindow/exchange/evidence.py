@@ -23,7 +23,7 @@ from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
-from singlewindow.exchange.rows import Batch
+from singlewindow.exchange.rows import Batch, database_vendor, default_database
 from singlewindow.registry import pki
 
 _sha256 = hashlib.sha256
@@ -49,7 +49,8 @@ def seq_param(entry: EvidenceEntry) -> int:
 
 def _statements() -> tuple[str, str, str]:
     """(append one entry, advance the head by a count, an entry's sequence), for this database."""
-    found = _STATEMENTS.get(connection.vendor)
+    vendor = database_vendor()
+    found = _STATEMENTS.get(vendor)
     if found is None:
         quote = connection.ops.quote_name
         head, table = quote(EvidenceHead._meta.db_table), quote(EvidenceEntry._meta.db_table)
@@ -68,7 +69,7 @@ def _statements() -> tuple[str, str, str]:
             f"INSERT INTO {head} (id, seq, chain_hash) VALUES (1, %s, '{ZERO_HASH}') "  # noqa: S608
             f"ON CONFLICT (id) DO UPDATE SET seq = {head}.seq + %s RETURNING seq, chain_hash")
         seq = f"((SELECT seq FROM {head} WHERE id = 1) - %s)"  # noqa: S608
-        found = _STATEMENTS[connection.vendor] = (append, advance, seq)
+        found = _STATEMENTS[vendor] = (append, advance, seq)
     return found
 
 
@@ -175,7 +176,8 @@ def append_evidence_many(
 def round_trip_commits_itself() -> bool:
     """Whether a pipelined round trip run now is a transaction of its own: on PostgreSQL, outside
     any transaction (see ``append_evidence_in``)."""
-    return connection.vendor == "postgresql" and not connection.in_atomic_block and connection.get_autocommit()
+    db = default_database()
+    return db.vendor == "postgresql" and not db.in_atomic_block and db.get_autocommit()
 
 
 def append_evidence_in(
@@ -205,7 +207,7 @@ def append_evidence_in(
     entries = [new_entry(item.kind, item.fields, message_id=item.message_id, at=item.at or now) for item in items]
     for offset, entry in enumerate(entries):
         entry._from_last = len(entries) - 1 - offset  # type: ignore[attr-defined]
-    if connection.vendor != "postgresql":
+    if database_vendor() != "postgresql":
         with transaction.atomic(savepoint=False):
             unlocked = len(batch.statements)
             if then is not None:

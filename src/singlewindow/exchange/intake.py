@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from types import MappingProxyType
 from typing import Any
 
 import uuid6
@@ -45,7 +47,7 @@ from singlewindow.exchange.models import (
     TimelineEvent,
     WebhookEndpoint,
 )
-from singlewindow.exchange.rows import Batch
+from singlewindow.exchange.rows import Batch, database_vendor
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
@@ -386,15 +388,22 @@ _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format"
 
 def _upsert_consignment(ucr: str, now: datetime) -> tuple[str, list[Any]]:
     """One statement whether the UCR is new or known (both databases support ON CONFLICT)."""
-    table = connection.ops.quote_name(Consignment._meta.db_table)
-    return (f"INSERT INTO {table} (ucr, created_at) VALUES (%s, %s) "  # noqa: S608 - table name from model
-            "ON CONFLICT (ucr) DO UPDATE SET ucr = EXCLUDED.ucr RETURNING id", [ucr, now])
+    return _consignment_sql(database_vendor())[0], [ucr, now]
 
 
-def consignment_by_ucr() -> dict[str, str]:
+def consignment_by_ucr() -> Mapping[str, str]:
     """Rows that name their consignment by UCR, so they can share the upsert's round trip."""
+    return _consignment_sql(database_vendor())[1]
+
+
+@cache
+def _consignment_sql(vendor: str) -> tuple[str, Mapping[str, str]]:
+    """(the upsert of a consignment by UCR, the expression naming one by UCR) for ``vendor``."""
     table = connection.ops.quote_name(Consignment._meta.db_table)
-    return {"consignment": f"(SELECT id FROM {table} WHERE ucr = %s)"}  # noqa: S608 - table name from model
+    # Identifiers from model metadata, values as parameters.
+    return (f"INSERT INTO {table} (ucr, created_at) VALUES (%s, %s) "  # noqa: S608
+            "ON CONFLICT (ucr) DO UPDATE SET ucr = EXCLUDED.ucr RETURNING id",
+            MappingProxyType({"consignment": f"(SELECT id FROM {table} WHERE ucr = %s)"}))  # noqa: S608
 
 
 _webhooks: TTLCache[frozenset[Any]] = TTLCache()

@@ -29,9 +29,11 @@ from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
-from psycopg import Connection, errors, generators, pq
+from psycopg import Connection, errors, pq
 from psycopg._preparing import Prepare
+from psycopg.abc import PQGen
 from psycopg.adapt import PyFormat, Transformer
+from psycopg.waiting import Ready, Wait
 
 Rows = list[tuple[Any, ...]]
 
@@ -129,19 +131,41 @@ def _exchange(raw: Connection[Any], commands: list[Callable[[], None]]) -> list[
     try:
         for command in commands:
             command()
-        raw.wait(generators.send(pgconn))  # the rest, if the socket took only part of it
-        batches: list[list[pq.abc.PGresult]] = []
-        while not batches or batches[-1][0].status != pq.ExecStatus.PIPELINE_SYNC:
-            batch = raw.wait(generators.fetch_many(pgconn))
-            if not batch:
-                raise errors.OperationalError("the server sent fewer results than statements")
-            batches.append(batch)
+        results = raw.wait(_communicate(pgconn))
     except BaseException:
         with contextlib.suppress(Exception):  # the first error is the one to report
             pgconn.exit_pipeline_mode()
         raise
     pgconn.exit_pipeline_mode()
-    return [batch[0] for batch in batches[:-1]]
+    return results
+
+
+def _communicate(pgconn: pq.abc.PGconn) -> PQGen[list[pq.abc.PGresult]]:
+    """Finish sending what libpq holds, then read each statement's first result up to the sync.
+
+    One generator for the whole exchange, so the connection waits (and psycopg runs its wait loop)
+    only when the socket has nothing to read yet, not once per statement.
+    """
+    while pgconn.flush():  # the socket took only part: wait until it takes more, reading meanwhile
+        ready = yield Wait.RW
+        if ready & Ready.R:
+            pgconn.consume_input()
+    firsts: list[pq.abc.PGresult] = []
+    first = None  # the current statement's first result
+    while True:
+        while pgconn.is_busy():
+            if (yield Wait.R):
+                pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None:  # the end of a statement's results
+            if first is None:
+                raise errors.OperationalError("the server sent fewer results than statements")
+            firsts.append(first)
+            first = None
+        elif result.status == pq.ExecStatus.PIPELINE_SYNC:
+            return firsts
+        elif first is None:
+            first = result
 
 
 def _begin_command(raw: Connection[Any]) -> bytes | None:

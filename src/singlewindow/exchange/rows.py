@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
+from functools import cache
 from types import SimpleNamespace
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 _Fields = list[models.Field[Any, Any]]
 _Column = tuple[str, models.Field[Any, Any] | None, tuple[type, ...]]
@@ -37,6 +39,18 @@ _KEPT: tuple[tuple[type[models.Field[Any, Any]], tuple[type, ...], bool], ...] =
     (models.BooleanField, (bool,), False), (models.UUIDField, (uuid.UUID,), True),
 )
 _CONVERSIONS = ("get_prep_value", "get_db_prep_value", "get_db_prep_save", "to_python")
+
+
+def default_database() -> BaseDatabaseWrapper:
+    """The default database's connection object itself: reading attributes through the
+    ``django.db.connection`` proxy costs a thread-local look-up each, a dozen per submission."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+@cache
+def database_vendor() -> str:
+    """The default database's vendor (``postgresql``, ``sqlite``), which the settings fix: read once."""
+    return default_database().vendor
 
 
 def _as_given(field: models.Field[Any, Any], vendor: str) -> tuple[type, ...]:
@@ -57,7 +71,8 @@ def _as_given(field: models.Field[Any, Any], vendor: str) -> tuple[type, ...]:
 def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ignore_conflicts: bool,
                returning: str | None, expressions: tuple[tuple[str, str], ...],
                unless_null: str | None) -> tuple[str, list[_Column]]:
-    key = (model, names, count, ignore_conflicts, returning, expressions, unless_null, connection.vendor)
+    vendor = database_vendor()
+    key = (model, names, count, ignore_conflicts, returning, expressions, unless_null, vendor)
     found = _STATEMENTS.get(key)
     if found is None:
         quote = connection.ops.quote_name
@@ -67,7 +82,7 @@ def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ig
         # With ``unless_null`` the rows are a VALUES list to select from, where a parameter has no
         # column to take its type from: on PostgreSQL each is cast to its column's type (unsized, so
         # nothing is cut).
-        typed = unless_null is not None and connection.vendor == "postgresql"
+        typed = unless_null is not None and vendor == "postgresql"
         row = "(" + ", ".join(placeholders.get(field.name, f"%s::{_unsized_type(field)}" if typed else "%s")
                               for field in fields) + ")"
         values = ", ".join([row] * count)
@@ -83,7 +98,7 @@ def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ig
         if returning:
             sql += f" RETURNING {quote(returning)}"
         found = _STATEMENTS[key] = (sql, [
-            (f.name, None, ()) if f.name in placeholders else (f.name, f, _as_given(f, connection.vendor))
+            (f.name, None, ()) if f.name in placeholders else (f.name, f, _as_given(f, vendor))
             for f in fields])
     return found
 
@@ -112,7 +127,7 @@ def insert_statement(model: type[models.Model], rows: Sequence[Mapping[str, Any]
     sql, columns = _statement(model, tuple(rows[0]), len(rows), ignore_conflicts, returning, given, unless_null)
     # The connection itself, not the ``django.db.connection`` proxy: every field conversion
     # looks it up, and through the proxy each lookup costs a thread-local search.
-    db = connections[DEFAULT_DB_ALIAS]
+    db = default_database()
     params = []
     for row in rows:
         for name, field, kept in columns:
@@ -129,7 +144,7 @@ _UPDATES: dict[tuple[Any, ...], tuple[str, _Fields, models.Field[Any, Any]]] = {
 def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, Any]) -> tuple[str, list[Any]]:
     """The UPDATE of one row by primary key, setting {field name: value} (foreign keys by primary key)."""
     names = tuple(values)
-    key = (model, names, connection.vendor)
+    key = (model, names, database_vendor())
     found = _UPDATES.get(key)
     if found is None:
         quote = connection.ops.quote_name
@@ -141,7 +156,7 @@ def update_statement(model: type[models.Model], pk: Any, values: Mapping[str, An
         sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(str(primary.column))} = %s"  # noqa: S608
         found = _UPDATES[key] = (sql, fields, primary)
     sql, fields, primary = found
-    db = connections[DEFAULT_DB_ALIAS]
+    db = default_database()
     params = [field.get_db_prep_save(values[field.name], db) for field in fields]
     return sql, [*params, primary.get_db_prep_save(pk, db)]
 
@@ -153,7 +168,7 @@ def next_id_statement(model: type[models.Model]) -> tuple[str, list[Any]] | None
     PostgreSQL draws it from the column's sequence, so it rides along with other statements in one
     round trip and never repeats; None on databases without sequences (SQLite: insert the row first).
     """
-    if connection.vendor != "postgresql":
+    if database_vendor() != "postgresql":
         return None
     primary = model._meta.pk
     assert primary is not None
@@ -189,7 +204,8 @@ class _Pipeline:
     round trip), as it did the multi-statement query.
     """
 
-    def __init__(self, statements: Sequence[tuple[str, Sequence[Any]]], text: str) -> None:
+    def __init__(self, raw: Any, statements: Sequence[tuple[str, Sequence[Any]]], text: str) -> None:
+        self.raw = raw
         self.statements = statements
         self.results: list[list[tuple[Any, ...]]] = []
         self._query = SimpleNamespace(query=text.encode())  # what Django's query log reads
@@ -197,15 +213,15 @@ class _Pipeline:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         from singlewindow.exchange import pgpipeline
 
-        self.results = pgpipeline.run(connection.connection, self.statements)
+        self.results = pgpipeline.run(self.raw, self.statements)
 
     def close(self) -> None:
         """Nothing to release: the statements ran without a cursor."""
 
 
-def wrap_driver_cursor(cursor: Any) -> Any:
+def wrap_driver_cursor(cursor: Any, db: BaseDatabaseWrapper) -> Any:
     """Django's wrapper around a driver-level cursor: error translation, execute wrappers, query log."""
-    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    wrap = db.make_debug_cursor if db.queries_logged else db.make_cursor
     return wrap(cast(Any, cursor))
 
 
@@ -238,7 +254,7 @@ class Batch:
     def run(self) -> list[list[tuple[Any, ...]]]:
         if not self.statements:
             return []
-        if connection.vendor == "postgresql":
+        if database_vendor() == "postgresql":
             return self._run_together()
         results = []
         with connection.cursor() as cursor:  # SQLite: one statement per call, in process
@@ -247,22 +263,30 @@ class Batch:
                 results.append(list(cursor.fetchall()) if cursor.description else [])
         return results
 
+    def _text(self) -> str:
+        return ";\n".join(sql for sql, _ in self.statements)
+
+    def _flat(self) -> list[Any]:
+        return [p for _, params in self.statements for p in params]
+
     def _run_together(self) -> list[list[tuple[Any, ...]]]:
         """PostgreSQL: one pipeline, or one multi-statement query when a statement is too large to bind."""
-        text = ";\n".join(sql for sql, _ in self.statements)
-        flat = [p for _, params in self.statements for p in params]
-        connection.ensure_connection()
+        db = default_database()
+        db.ensure_connection()
         if _pipelined(self.statements):
-            pipeline = _Pipeline(self.statements, text)
-            with wrap_driver_cursor(pipeline) as cursor:
+            # The text and the flat parameters are for Django's query log and execute wrappers only.
+            described = db.queries_logged or bool(db.execute_wrappers)
+            text, flat = (self._text(), self._flat()) if described else ("", [])
+            pipeline = _Pipeline(db.connection, self.statements, text)
+            with wrap_driver_cursor(pipeline, db) as cursor:
                 cursor.execute(text, flat)
             return pipeline.results
         import psycopg
 
         results: list[list[tuple[Any, ...]]] = []
         # Several statements in one query need client-side binding, whatever the ORM's cursors use.
-        with wrap_driver_cursor(psycopg.ClientCursor(connection.connection)) as cursor:
-            cursor.execute(text, flat)
+        with wrap_driver_cursor(psycopg.ClientCursor(db.connection), db) as cursor:
+            cursor.execute(self._text(), self._flat())
             while True:
                 results.append(list(cursor.fetchall()) if cursor.description else [])
                 if not cursor.nextset():

@@ -5,6 +5,7 @@ import json
 from singlewindow import testing
 from singlewindow.exchange import jws
 from singlewindow.exchange.models import Delivery, EvidenceEntry, Message, TimelineEvent
+from singlewindow.exchange.schemas import ReceiptOut
 
 
 def post(client, party, document, **kwargs):
@@ -16,7 +17,9 @@ def post(client, party, document, **kwargs):
 def test_signed_declaration_is_received_routed_and_receipted(client, world):
     response = post(client, world["trader_a"], testing.declaration())
     assert response.status_code == 201, response.content
+    assert response["Content-Type"] == "application/json; charset=utf-8"
     body = response.json()
+    assert ReceiptOut.model_validate(body).model_dump() == body  # what the API documents, and no more
     receipt = body["receipt"]
     message = Message.objects.get(pk=receipt["message_id"])
     assert message.sender == world["trader_a"].organisation
