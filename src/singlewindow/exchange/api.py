@@ -8,7 +8,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from singlewindow.exchange import evidence, intake, receipts, selectors, services
@@ -68,7 +68,7 @@ def submit_message(request: HttpRequest) -> HttpResponse:
     result = intake.submit_message(envelope=envelope, actor=actor)
     # Strings and numbers the receipt module built, answered as they are: ninja's validation and
     # rendering of them would cost every submission a few per cent (ReceiptOut still documents them).
-    return HttpResponse(json.dumps(result.receipt()), status=201 if result.created else 200,
+    return JsonResponse(result.receipt(), status=201 if result.created else 200,
                         content_type="application/json; charset=utf-8")
 
 
