@@ -20,6 +20,7 @@ from typing import Any
 import uuid6
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from singlewindow.codelists.selectors import code_lists
@@ -47,7 +48,7 @@ from singlewindow.exchange.models import (
     TimelineEvent,
     WebhookEndpoint,
 )
-from singlewindow.exchange.rows import Batch, database_vendor
+from singlewindow.exchange.rows import Batch, database_vendor, insert_statement
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
@@ -317,16 +318,17 @@ class PendingStore:
         self.message_id = message_id = new_message_id()
         self._consignment_at = None
         if ucr:
-            self._consignment_at = first.add(*_upsert_consignment(ucr, now))
-            _link_parties(first, ucr, sender, prepared.document, prepared.recipients)
             en, zh = DATA_SET_TITLES.get(selectors.data_set_for(envelope.message_type),
                                          (envelope.message_type,) * 2)
-            first.insert(TimelineEvent, [{
-                "consignment": ucr, "at": now, "kind": "message.received", "message": message_id,
-                "organisation": sender.pk, "evidence_seq": None,
-                "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
-                "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
-            }], expressions=consignment_by_ucr())
+            self._consignment_at = _queue_consignment(first, ucr, now, [
+                (ConsignmentParty, _parties(ucr, sender, prepared.document, prepared.recipients), True),
+                (TimelineEvent, [{
+                    "consignment": ucr, "at": now, "kind": "message.received", "message": message_id,
+                    "organisation": sender.pk, "evidence_seq": None,
+                    "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
+                    "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
+                }], False),
+            ])
         self._pushed = webhook_organisations()
         self.evidence = NewEvidence("message.received", {
             "message_type": envelope.message_type, "sender": sender.code,
@@ -386,9 +388,35 @@ _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format"
                    "payload_sha256", "signature", "signer_fingerprint", "received_at")
 
 
-def _upsert_consignment(ucr: str, now: datetime) -> tuple[str, list[Any]]:
-    """One statement whether the UCR is new or known (both databases support ON CONFLICT)."""
-    return _consignment_sql(database_vendor())[0], [ucr, now]
+_Linked = tuple[type[Model], list[dict[str, Any]], bool]
+"""Rows that name a consignment (by UCR, in their ``consignment`` field): model, rows, whether a
+row already stored is skipped."""
+_UPSERTED = MappingProxyType({"consignment": "(SELECT id FROM upserted)"})
+
+
+def _queue_consignment(batch: Batch, ucr: str, now: datetime, linked: Sequence[_Linked]) -> int:
+    """Queue the upsert of the consignment ``ucr`` and the rows naming it; the index of the statement
+    that returns its id.
+
+    On PostgreSQL it is one statement: the upsert and the rows' inserts are common table expressions,
+    the rows taking the id the upsert returns. That spares the server a statement per model and a
+    look-up of the UCR per row. SQLite has no INSERT in a WITH: there each is a statement of its own,
+    its rows finding the consignment by UCR.
+    """
+    upsert, expression = _consignment_sql(database_vendor())
+    if database_vendor() != "postgresql":
+        at = batch.add(upsert, [ucr, now])
+        for model, rows, skip_stored in linked:
+            batch.insert(model, rows, ignore_conflicts=skip_stored, expressions=expression)
+        return at
+    parts, params = [f"upserted AS ({upsert})"], [ucr, now]
+    for number, (model, rows, skip_stored) in enumerate(linked):
+        if rows:
+            sql, values = insert_statement(model, rows, ignore_conflicts=skip_stored, expressions=_UPSERTED)
+            parts.append(f"linked{number} AS ({sql})")
+            params += values
+    # Statements built from model metadata, values as parameters.
+    return batch.add(f"WITH {', '.join(parts)} SELECT id FROM upserted", params)  # noqa: S608
 
 
 def consignment_by_ucr() -> Mapping[str, str]:
@@ -415,15 +443,14 @@ def webhook_organisations() -> frozenset[Any]:
         WebhookEndpoint.objects.filter(is_active=True).values_list("organisation_id", flat=True)))
 
 
-def _link_parties(batch: Batch, ucr: str, sender: Organisation, document: Document,
-                  recipients: Sequence[Organisation]) -> None:
+def _parties(ucr: str, sender: Organisation, document: Document,
+             recipients: Sequence[Organisation]) -> list[dict[str, Any]]:
+    """The consignment's party rows this message brings: its sender, its recipients, the organisations it names."""
     pairs = {(sender.pk, ConsignmentParty.Relation.SENDER)}
     pairs |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
     named = selectors.organisations_by_business_ids(routing.named_business_ids(document))
     pairs |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named}
-    batch.insert(ConsignmentParty, [
-        {"consignment": ucr, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)
-    ], ignore_conflicts=True, expressions=consignment_by_ucr())
+    return [{"consignment": ucr, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)]
 
 
 @transaction.atomic

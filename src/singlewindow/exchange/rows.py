@@ -97,9 +97,10 @@ def _statement(model: type[models.Model], names: tuple[str, ...], count: int, ig
             sql += " ON CONFLICT DO NOTHING"
         if returning:
             sql += f" RETURNING {quote(returning)}"
+        # A column whose expression takes no parameter sends no value.
         found = _STATEMENTS[key] = (sql, [
             (f.name, None, ()) if f.name in placeholders else (f.name, f, _as_given(f, vendor))
-            for f in fields])
+            for f in fields if "%s" in placeholders.get(f.name, "%s")])
     return found
 
 
@@ -119,7 +120,9 @@ def insert_statement(model: type[models.Model], rows: Sequence[Mapping[str, Any]
     """The INSERT of rows given as {field name: value} (foreign keys by primary key; all rows share keys).
 
     ``expressions`` maps a field to an SQL expression with one ``%s`` that takes the row's value
-    as given (say, a sub-select finding a foreign key by a natural key). ``unless_null`` names a
+    as given (say, a sub-select finding a foreign key by a natural key), or with none, and then
+    the row's value is not sent (say, a sub-select of a common table expression the statement is
+    part of). ``unless_null`` names a
     field whose value, once evaluated, leaves its row out when NULL (a row whose sub-select finds
     nothing), instead of failing the statement.
     """

@@ -4,7 +4,7 @@ import json
 
 from singlewindow import testing
 from singlewindow.exchange import jws
-from singlewindow.exchange.models import Delivery, EvidenceEntry, Message, TimelineEvent
+from singlewindow.exchange.models import Consignment, ConsignmentParty, Delivery, EvidenceEntry, Message, TimelineEvent
 from singlewindow.exchange.schemas import ReceiptOut
 
 
@@ -33,6 +33,26 @@ def test_signed_declaration_is_received_routed_and_receipted(client, world):
     entry = EvidenceEntry.objects.get(seq=receipt["evidence_seq"])
     assert entry.kind == "message.received" and entry.leaf_hash == receipt["leaf_hash"]
     assert TimelineEvent.objects.filter(consignment__ucr="6TW30000002-IMP0001").count() == 1
+
+
+def test_a_consignment_gathers_the_parties_and_lines_of_every_message_on_its_ucr(client, world):
+    trader, broker = world["trader_a"], world["broker"]
+    ucr = "6TW30000002-PARTY01"
+    first = post(client, trader, testing.declaration(ucr=ucr), client_reference="party-1")
+    # the broker declares for the trader on the same consignment, to the other office
+    second = post(client, broker, testing.declaration(ucr=ucr, declarant="30000013", office="TWKHH"),
+                  client_reference="party-2")
+    assert first.status_code == second.status_code == 201, (first.content, second.content)
+    consignment = Consignment.objects.get(ucr=ucr)
+    assert Consignment.objects.filter(ucr=ucr).count() == 1
+    parties = set(ConsignmentParty.objects.filter(consignment=consignment)
+                  .values_list("organisation__code", "relation"))
+    assert parties == {("t-trader-a", "sender"), ("t-trader-a", "named"), ("t-customs-kel", "recipient"),
+                       ("t-broker", "sender"), ("t-broker", "named"), ("t-customs-khh", "recipient")}
+    lines = TimelineEvent.objects.filter(consignment=consignment).order_by("id")
+    assert [line.message_id for line in lines] == [
+        Message.objects.get(client_reference=reference).pk for reference in ("party-1", "party-2")]
+    assert set(Message.objects.values_list("consignment_id", flat=True)) == {consignment.pk}
 
 
 def test_resending_the_same_client_reference_returns_the_original_receipt(client, world):

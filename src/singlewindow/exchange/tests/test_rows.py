@@ -58,6 +58,17 @@ def test_rows_whose_sub_select_finds_nothing_are_left_out_and_the_others_kept_in
         (known.pk, "a line 1", None, None), (known.pk, "a line 3", None, None)]
 
 
+def test_an_expression_without_a_parameter_takes_no_value_from_the_row() -> None:
+    known = Consignment.objects.create(ucr="ROWS-EXPR")
+    batch = Batch()
+    batch.insert(TimelineEvent, [{"consignment": "not sent", "at": timezone.now(), "kind": "test.expr",
+                                  "organisation": None, "title_en": "a line", "title_zh": "a line"}],
+                 expressions={"consignment": "(SELECT MAX(id) FROM exchange_consignment WHERE ucr = 'ROWS-EXPR')"})
+    assert [len(params) for _, params in batch.statements] == [5]
+    batch.run()
+    assert TimelineEvent.objects.get(kind="test.expr").consignment_id == known.pk
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite does not enforce column lengths")
 def test_a_value_too_long_for_its_column_fails_rather_than_being_cut() -> None:
     Consignment.objects.create(ucr="ROWS-LONG")
