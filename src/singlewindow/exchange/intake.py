@@ -48,7 +48,7 @@ from singlewindow.exchange.models import (
     TimelineEvent,
     WebhookEndpoint,
 )
-from singlewindow.exchange.rows import Batch, database_vendor, insert_statement
+from singlewindow.exchange.rows import Batch, database_vendor, insert_statement, with_statements
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
@@ -336,7 +336,7 @@ class PendingStore:
             "signer": prepared.signer, "ucr": ucr, "recipients": sorted(r.code for r in prepared.recipients),
         }, message_id=message_id, at=now)
         self._rows: list[dict[str, Any]] = []
-        self._deliveries_at: int | None = None
+        self._deliveries_at = -1
         self._entry: EvidenceEntry | None = None
         self.message: Message | None = None
 
@@ -359,10 +359,16 @@ class PendingStore:
         # Foreign keys are checked at commit, so the timeline line queued first may name this
         # message before it exists.
         expressions = {"evidence_seq": seq_sql(), **(consignment_by_ucr() if self.ucr else {})}
-        batch.insert(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
-                                "sender": prepared.sender.pk, "consignment": self.ucr or None,
-                                "evidence_seq": position}], expressions=expressions)
-        self._deliveries_at = batch.insert(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
+        stored = insert_statement(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
+                                             "sender": prepared.sender.pk, "consignment": self.ucr or None,
+                                             "evidence_seq": position}], expressions=expressions)
+        # Every prepared message has a recipient (``NO_ROUTE`` otherwise).
+        delivered = insert_statement(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
+        if database_vendor() == "postgresql":  # one statement (see ``with_statements``)
+            self._deliveries_at = batch.add(*with_statements([("stored", stored)], delivered))
+        else:
+            batch.add(*stored)
+            self._deliveries_at = batch.add(*delivered)
         self.message, self._entry = message, entry
 
     def finish(self, results: Results) -> Message:
@@ -376,7 +382,7 @@ class PendingStore:
         self.message.evidence_seq = seq = self._entry.seq
         if self._consignment_at is not None:
             self.message.consignment_id = int(results[self._consignment_at][0][0])
-        ids = [r[0] for r in results[self._deliveries_at]] if self._deliveries_at is not None else []
+        ids = [r[0] for r in results[self._deliveries_at]]
         work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
                 for i, row in zip(ids, self._rows, strict=True)]
         recipients = list(self.prepared.recipients)
@@ -409,14 +415,9 @@ def _queue_consignment(batch: Batch, ucr: str, now: datetime, linked: Sequence[_
         for model, rows, skip_stored in linked:
             batch.insert(model, rows, ignore_conflicts=skip_stored, expressions=expression)
         return at
-    parts, params = [f"upserted AS ({upsert})"], [ucr, now]
-    for number, (model, rows, skip_stored) in enumerate(linked):
-        if rows:
-            sql, values = insert_statement(model, rows, ignore_conflicts=skip_stored, expressions=_UPSERTED)
-            parts.append(f"linked{number} AS ({sql})")
-            params += values
-    # Statements built from model metadata, values as parameters.
-    return batch.add(f"WITH {', '.join(parts)} SELECT id FROM upserted", params)  # noqa: S608
+    return batch.add(*with_statements([("upserted", (upsert, [ucr, now])), *(
+        (f"linked{number}", insert_statement(model, rows, ignore_conflicts=skip_stored, expressions=_UPSERTED))
+        for number, (model, rows, skip_stored) in enumerate(linked) if rows)], ("SELECT id FROM upserted", [])))
 
 
 def consignment_by_ucr() -> Mapping[str, str]:

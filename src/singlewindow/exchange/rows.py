@@ -141,6 +141,23 @@ def insert_statement(model: type[models.Model], rows: Sequence[Mapping[str, Any]
     return sql, params
 
 
+def with_statements(named: Sequence[tuple[str, tuple[str, Sequence[Any]]]],
+                    final: tuple[str, Sequence[Any]]) -> tuple[str, list[Any]]:
+    """One PostgreSQL statement: the ``named`` data-modifying statements as common table expressions, then ``final``.
+
+    One statement instead of several saves the server a statement's start-up and the client its
+    bookkeeping each. They all run on one snapshot: none sees the rows another writes, so one may
+    only use another's rows through its name (``SELECT id FROM name``, given its RETURNING).
+    """
+    parts: list[str] = []
+    params: list[Any] = []
+    for name, (sql, values) in named:
+        parts.append(f"{name} AS ({sql})")
+        params += values
+    # Statements built from model metadata, values as parameters.
+    return f"WITH {', '.join(parts)} {final[0]}", [*params, *final[1]]
+
+
 _UPDATES: dict[tuple[Any, ...], tuple[str, _Fields, models.Field[Any, Any]]] = {}
 
 
