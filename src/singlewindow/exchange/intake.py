@@ -415,9 +415,10 @@ def _queue_consignment(batch: Batch, ucr: str, now: datetime, linked: Sequence[_
         for model, rows, skip_stored in linked:
             batch.insert(model, rows, ignore_conflicts=skip_stored, expressions=expression)
         return at
-    return batch.add(*with_statements([("upserted", (upsert, [ucr, now])), *(
-        (f"linked{number}", insert_statement(model, rows, ignore_conflicts=skip_stored, expressions=_UPSERTED))
-        for number, (model, rows, skip_stored) in enumerate(linked) if rows)], ("SELECT id FROM upserted", [])))
+    named: list[tuple[str, tuple[str, Sequence[Any]]]] = [("upserted", (upsert, [ucr, now]))]
+    named += [(f"linked{number}", insert_statement(model, rows, ignore_conflicts=skip_stored, expressions=_UPSERTED))
+              for number, (model, rows, skip_stored) in enumerate(linked) if rows]
+    return batch.add(*with_statements(named, ("SELECT id FROM upserted", [])))
 
 
 def consignment_by_ucr() -> Mapping[str, str]:
