@@ -398,9 +398,9 @@ def render_exchange(results: dict[str, Any]) -> str:
         "the *Machine busy* column against the sum of the other CPU columns.",
         f"- gunicorn set-up: {settings['workers']} workers × {settings['threads']} thread(s) "
         f"({settings['worker_class']}). The default, five single-thread workers (2 × cores + 1), "
-        "keeps the cores busy for both endpoints. Threads raise the floor, which mostly waits for "
-        "its commit, but not intake: the thread holding the evidence-head lock waits longer for "
-        "the GIL. Three single-thread workers raise intake (its processes wait less for a core) "
+        "keeps the cores busy for both endpoints. Two or four threads per worker move the floor "
+        "and intake alike and leave the ratio where it was. Three single-thread workers raise "
+        "intake (its processes wait less for a core) "
         "but leave the floor's cores partly idle, so the ratio would flatter intake; "
         "`docs/architecture.md` (Known limit) has the figures. Sync workers close the connection "
         "after each answer; reconnecting under load stalled for seconds. `--workers`, `--threads` "
