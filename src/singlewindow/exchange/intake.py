@@ -409,8 +409,9 @@ def _queue_consignment(batch: Batch, ucr: str, now: datetime, linked: Sequence[_
     look-up of the UCR per row. SQLite has no INSERT in a WITH: there each is a statement of its own,
     its rows finding the consignment by UCR.
     """
-    upsert, expression = _consignment_sql(database_vendor())
-    if database_vendor() != "postgresql":
+    vendor = database_vendor()
+    upsert, expression = _consignment_sql(vendor)
+    if vendor != "postgresql":
         at = batch.add(upsert, [ucr, now])
         for model, rows, skip_stored in linked:
             batch.insert(model, rows, ignore_conflicts=skip_stored, expressions=expression)
