@@ -20,12 +20,11 @@ from typing import Any
 import uuid6
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from singlewindow.codelists.selectors import code_lists
 from singlewindow.datamodel.codecs import Codec, carries, codec_for_content_type
-from singlewindow.datamodel.datasets import DATA_SET_TITLES, DATA_SETS, Document
+from singlewindow.datamodel.datasets import DATA_SETS, Document
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 from singlewindow.datamodel.validation import validate_decoded
 from singlewindow.exchange import dispatch, jws, receipts, routing
@@ -45,7 +44,6 @@ from singlewindow.exchange.models import (
     Delivery,
     EvidenceEntry,
     Message,
-    TimelineEvent,
     WebhookEndpoint,
 )
 from singlewindow.exchange.rows import Batch, database_vendor, insert_statement, with_statements
@@ -302,8 +300,8 @@ def _write(prepared: PreparedMessage) -> tuple[Message, str]:
 class PendingStore:
     """One prepared message's share of an evidence burst (see ``append_evidence_in``).
 
-    Created, it queues the rows that need no sequence number (the consignment, its parties, the
-    timeline line); ``write`` queues the message and the deliveries, which name the entry's
+    Created, it queues the rows that need no sequence number (the consignment and its parties);
+    ``write`` queues the message and the deliveries, which name the entry's
     sequence number, to run once the entry is appended; ``finish`` reads the deliveries' ids and
     dispatches them after commit. Several messages and other entries may share one burst, and so
     one short hold of the evidence lock. A client reference already taken fails the burst on the
@@ -317,18 +315,9 @@ class PendingStore:
         self.ucr = ucr = prepared.document.consignment_reference()
         self.message_id = message_id = new_message_id()
         self._consignment_at = None
-        if ucr:
-            en, zh = DATA_SET_TITLES.get(selectors.data_set_for(envelope.message_type),
-                                         (envelope.message_type,) * 2)
-            self._consignment_at = _queue_consignment(first, ucr, now, [
-                (ConsignmentParty, _parties(ucr, sender, prepared.document, prepared.recipients), True),
-                (TimelineEvent, [{
-                    "consignment": ucr, "at": now, "kind": "message.received", "message": message_id,
-                    "organisation": sender.pk, "evidence_seq": None,
-                    "title_en": f"{en} ({envelope.message_type}) received from {sender.name_en}",
-                    "title_zh": f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{envelope.message_type}）",
-                }], False),
-            ])
+        if ucr:  # the message's own line on the timeline is the message (``selectors.consignment_timeline``)
+            self._consignment_at = _queue_consignment(
+                first, ucr, now, _parties(ucr, sender, prepared.document, prepared.recipients))
         self._pushed = webhook_organisations()
         self.evidence = NewEvidence("message.received", {
             "message_type": envelope.message_type, "sender": sender.code,
@@ -356,8 +345,6 @@ class PendingStore:
                        "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
                        "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
                       for r in prepared.recipients]
-        # Foreign keys are checked at commit, so the timeline line queued first may name this
-        # message before it exists.
         expressions = {"evidence_seq": seq_sql(), **(consignment_by_ucr() if self.ucr else {})}
         stored = insert_statement(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
                                              "sender": prepared.sender.pk, "consignment": self.ucr or None,
@@ -394,32 +381,27 @@ _MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format"
                    "payload_sha256", "signature", "signer_fingerprint", "received_at")
 
 
-_Linked = tuple[type[Model], list[dict[str, Any]], bool]
-"""Rows that name a consignment (by UCR, in their ``consignment`` field): model, rows, whether a
-row already stored is skipped."""
 _UPSERTED = MappingProxyType({"consignment": "(SELECT id FROM upserted)"})
 
 
-def _queue_consignment(batch: Batch, ucr: str, now: datetime, linked: Sequence[_Linked]) -> int:
-    """Queue the upsert of the consignment ``ucr`` and the rows naming it; the index of the statement
-    that returns its id.
+def _queue_consignment(batch: Batch, ucr: str, now: datetime, parties: list[dict[str, Any]]) -> int:
+    """Queue the upsert of the consignment ``ucr`` and of its ``parties`` (rows naming it by UCR, those
+    already stored skipped); the index of the statement that returns its id.
 
-    On PostgreSQL it is one statement: the upsert and the rows' inserts are common table expressions,
-    the rows taking the id the upsert returns. That spares the server a statement per model and a
-    look-up of the UCR per row. SQLite has no INSERT in a WITH: there each is a statement of its own,
-    its rows finding the consignment by UCR.
+    On PostgreSQL it is one statement: the upsert and the parties' insert are common table
+    expressions, the parties taking the id the upsert returns. That spares the server a statement
+    and a look-up of the UCR per row. SQLite has no INSERT in a WITH: there each is a statement of
+    its own, the parties finding the consignment by UCR.
     """
     vendor = database_vendor()
     upsert, expression = _consignment_sql(vendor)
     if vendor != "postgresql":
         at = batch.add(upsert, [ucr, now])
-        for model, rows, skip_stored in linked:
-            batch.insert(model, rows, ignore_conflicts=skip_stored, expressions=expression)
+        batch.insert(ConsignmentParty, parties, ignore_conflicts=True, expressions=expression)
         return at
-    named: list[tuple[str, tuple[str, Sequence[Any]]]] = [("upserted", (upsert, [ucr, now]))]
-    named += [(f"linked{number}", insert_statement(model, rows, ignore_conflicts=skip_stored, expressions=_UPSERTED))
-              for number, (model, rows, skip_stored) in enumerate(linked) if rows]
-    return batch.add(*with_statements(named, ("SELECT id FROM upserted", [])))
+    linked = insert_statement(ConsignmentParty, parties, ignore_conflicts=True, expressions=_UPSERTED)
+    return batch.add(*with_statements([("upserted", (upsert, [ucr, now])), ("parties", linked)],
+                                      ("SELECT id FROM upserted", [])))
 
 
 def consignment_by_ucr() -> Mapping[str, str]:

@@ -172,7 +172,11 @@ class Checkpoint(models.Model):
 
 
 class TimelineEvent(models.Model):
-    """A line on a consignment's timeline: a message or a state change, linked to its evidence."""
+    """A state change's line on a consignment's timeline, linked to its evidence.
+
+    A received message's line is not stored: ``selectors.consignment_timeline`` makes it from the
+    message, which holds all it says (so intake writes one row less per message).
+    """
 
     consignment = models.ForeignKey(Consignment, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()
@@ -181,14 +185,14 @@ class TimelineEvent(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, null=True, related_name="+")
     title_en = models.CharField(max_length=300)
     title_zh = models.CharField(max_length=300)
-    evidence_seq = models.BigIntegerField(null=True, help_text=_("Empty when it is the message's own entry."))
+    evidence_seq = models.BigIntegerField(null=True, help_text=_("The state change's evidence entry."))
 
     class Meta:
         ordering = ["at", "id"]
 
     @property
     def sequence(self) -> int | None:
-        """The evidence number: a received message's event shares its message's entry."""
+        """The evidence number (of the message, for a line that names one but no entry of its own)."""
         if self.evidence_seq is not None:
             return self.evidence_seq
         return self.message.evidence_seq if self.message is not None else None

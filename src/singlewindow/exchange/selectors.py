@@ -9,7 +9,7 @@ from collections import OrderedDict
 from django.db.models import Q, QuerySet
 
 from singlewindow.datamodel.codecs import codec_named
-from singlewindow.datamodel.datasets import DataSet
+from singlewindow.datamodel.datasets import DATA_SET_TITLES, DataSet
 from singlewindow.datamodel.issues import MessageInvalid
 from singlewindow.datamodel.validation.schema import validate_schema
 from singlewindow.exchange.models import (
@@ -70,11 +70,29 @@ def consignments_visible_to(actor: Actor) -> QuerySet[Consignment]:
     return Consignment.objects.filter(parties__organisation=actor.organisation).distinct()
 
 
-def consignment_timeline(actor: Actor, ucr: str) -> tuple[Consignment, QuerySet[TimelineEvent]] | None:
+def consignment_timeline(actor: Actor, ucr: str) -> tuple[Consignment, list[TimelineEvent]] | None:
+    """The consignment's lines in time order: its state changes, stored as such, and a line for each
+    message on it, made from the message itself (so intake writes no row for it)."""
     consignment = consignments_visible_to(actor).filter(ucr=ucr).first()
     if consignment is None:
         return None
-    return consignment, consignment.events.select_related("organisation", "message").order_by("at", "id")
+    changes = list(consignment.events.select_related("organisation", "message"))
+    received = consignment.messages.select_related("sender").defer("payload", "signature")
+    lines = changes + [_received_line(consignment, message) for message in received]
+    lines.sort(key=lambda line: (line.at, line.sequence or 0, line.pk or 0))
+    return consignment, lines
+
+
+def _received_line(consignment: Consignment, message: Message) -> TimelineEvent:
+    """A message's line on its consignment's timeline (not stored: see ``consignment_timeline``)."""
+    sender = message.sender
+    en, zh = DATA_SET_TITLES.get(data_set_for(message.message_type), (message.message_type,) * 2)
+    return TimelineEvent(
+        consignment=consignment, at=message.received_at, kind="message.received", message=message,
+        organisation=sender, evidence_seq=message.evidence_seq,
+        title_en=f"{en} ({message.message_type}) received from {sender.name_en}",
+        title_zh=f"收到{sender.name_zh or sender.name_en}傳送之{zh}（{message.message_type}）",
+    )
 
 
 def webhook_of(actor: Actor) -> WebhookEndpoint | None:
