@@ -430,11 +430,13 @@ def webhook_organisations() -> frozenset[Any]:
 
 def _parties(ucr: str, sender: Organisation, document: Document,
              recipients: Sequence[Organisation]) -> list[dict[str, Any]]:
-    """The consignment's party rows this message brings: its sender, its recipients, the organisations it names."""
+    """The consignment's party rows this message brings: its sender, its recipients, and the organisations
+    it names that are neither (a row says why an organisation may see the consignment; one reason is enough)."""
     pairs = {(sender.pk, ConsignmentParty.Relation.SENDER)}
     pairs |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
+    already = {pk for pk, _ in pairs}
     named = selectors.organisations_by_business_ids(routing.named_business_ids(document))
-    pairs |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named}
+    pairs |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named if o.pk not in already}
     return [{"consignment": ucr, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)]
 
 

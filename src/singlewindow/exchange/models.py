@@ -26,7 +26,8 @@ class Consignment(models.Model):
 
 
 class ConsignmentParty(models.Model):
-    """An organisation entitled to see a consignment: a sender, a named party or a recipient."""
+    """An organisation entitled to see a consignment, and why: it sent a message on it, received one,
+    or was named by one it neither sent nor received."""
 
     class Relation(models.TextChoices):
         SENDER = "sender", _("Sender")
