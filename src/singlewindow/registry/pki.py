@@ -7,6 +7,7 @@ presented chain against the trust anchors, the revocation list and a point in ti
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import threading
@@ -296,7 +297,14 @@ def load_private_key_pem(pem: str | bytes) -> ec.EllipticCurvePrivateKey:
 
 def fingerprint(cert: x509.Certificate) -> str:
     """Lowercase hex SHA-256 over the DER encoding, the registry's certificate identity."""
-    return cert.fingerprint(hashes.SHA256()).hex()
+    return sha256_fingerprint(cert).hex()
+
+
+@functools.lru_cache(maxsize=4096)
+def sha256_fingerprint(cert: x509.Certificate) -> bytes:
+    """SHA-256 over the DER encoding. Cached: intake meets the same few certificates (parsed once by
+    ``jws``) in every message, and looks each up by it twice (trusted path, registration)."""
+    return cert.fingerprint(hashes.SHA256())
 
 
 def serial_hex(cert: x509.Certificate) -> str:
@@ -402,7 +410,7 @@ class ChainVerifier:
                 "certificate_chain_invalid",
                 f"a chain must hold 1 to {MAX_CHAIN_LENGTH} certificates, got {len(chain)}",
             )
-        key = tuple(cert.fingerprint(hashes.SHA256()) for cert in chain)
+        key = tuple(sha256_fingerprint(cert) for cert in chain)
         with self._lock:
             path = self._cache.get(key)
             if path is not None:
