@@ -112,7 +112,8 @@ class Delivery(models.Model):
         ]
         indexes = [
             models.Index(fields=["recipient", "seq"], name="mailbox_cursor"),
-            models.Index(fields=["push_state", "next_attempt_at"], name="push_due"),
+            # The webhook sweeper's queue: only pushes still to make; most deliveries are never pushed.
+            models.Index(fields=["next_attempt_at"], name="push_due", condition=models.Q(push_state="pending")),
             # The engines' queue: only what is not acknowledged yet, so it stays small as history grows.
             models.Index(fields=["recipient", "seq"], name="unacknowledged",
                          condition=models.Q(state__in=["pending", "delivered"])),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from singlewindow import testing
@@ -142,3 +143,25 @@ def test_internal_webhook_addresses_are_refused_when_loopback_is_not_allowed(wor
     assert not WebhookEndpoint.objects.exists()
     services.set_webhook(actor=Actor(organisation=world["customs"].organisation), url="https://agency.example.org/in")
     assert WebhookEndpoint.objects.get().url == "https://agency.example.org/in"
+
+
+def test_the_sweeper_finds_overdue_pushes_only_through_the_index_of_pending_ones(pushed_delivery, world):
+    trader = world["trader_a"]
+    payload = testing.encode(testing.declaration(office="TWKHH"))  # to an office that only pulls
+    pulled = submit_message(
+        envelope=Envelope("import_declaration.submit", "c-pull", "application/json", payload,
+                          testing.sign(trader, payload, message_type="import_declaration.submit",
+                                       client_reference="c-pull")),
+        actor=Actor(organisation=trader.organisation),
+    )
+    pull_only = Delivery.objects.get(message=pulled.message)
+    assert pull_only.push_state == Delivery.PushState.NONE
+    assert webhooks.due_pushes(timedelta(seconds=30)) == []  # pending, but not yet overdue
+    Delivery.objects.filter(pk__in=[pushed_delivery.pk, pull_only.pk]).update(
+        next_attempt_at=timezone.now() - timedelta(minutes=5))
+    assert webhooks.due_pushes(timedelta(seconds=30)) == [pushed_delivery.pk]
+    if connection.vendor == "postgresql":  # the partial index holds the pending pushes and serves the query
+        query = Delivery.objects.filter(push_state=Delivery.PushState.PENDING, next_attempt_at__lt=timezone.now())
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            assert "push_due" in query.order_by("next_attempt_at").explain()
