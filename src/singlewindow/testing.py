@@ -119,6 +119,15 @@ def sign(party: Party, payload: bytes, *, message_type: str, client_reference: s
     )
 
 
+def signed_envelope(party: Party, payload: bytes, client_reference: str, *,
+                    message_type: str = "import_declaration.submit") -> Any:
+    """The ``intake.Envelope`` of a JSON payload signed by ``party``, for calling intake directly."""
+    from singlewindow.exchange.intake import Envelope
+
+    return Envelope(message_type, client_reference, "application/json", payload,
+                    sign(party, payload, message_type=message_type, client_reference=client_reference))
+
+
 def submit_headers(party: Party, payload: bytes, *, message_type: str = "import_declaration.submit",
                    client_reference: str = "c-1", signed: bool = True,
                    content_type: str = "application/json") -> dict[str, str]:

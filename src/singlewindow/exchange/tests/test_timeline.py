@@ -11,7 +11,7 @@ from django.utils import translation
 
 from singlewindow import testing
 from singlewindow.exchange import services
-from singlewindow.exchange.intake import Envelope, submit_message
+from singlewindow.exchange.intake import submit_message
 from singlewindow.exchange.models import Message, TimelineEvent
 from singlewindow.exchange.selectors import consignment_timeline
 from singlewindow.registry.actors import Actor
@@ -23,9 +23,8 @@ BEFORE, AFTER = ("exchange", "0006_message_receipt_derived"), ("exchange", "0007
 
 def _submit(party: testing.Party, reference: str, **declaration: object) -> Message:
     body = testing.encode(testing.declaration(ucr=UCR, reference=reference, **declaration))
-    envelope = Envelope(TYPE, reference, "application/json", body,
-                        testing.sign(party, body, message_type=TYPE, client_reference=reference))
-    return submit_message(envelope=envelope, actor=Actor(organisation=party.organisation)).message
+    return submit_message(envelope=testing.signed_envelope(party, body, reference),
+                          actor=Actor(organisation=party.organisation)).message
 
 
 def test_messages_and_state_changes_are_lines_in_evidence_order(world: testing.World) -> None:
