@@ -148,7 +148,8 @@ class TimelineEventAdmin(ReadOnlyAdmin):
 
 class ConsignmentPartyInline(ReadOnlyInline):
     model = ConsignmentParty
-    fields = ("organisation", "relation")
+    fields = ("organisation",)
+    verbose_name_plural = _("Named parties (senders and recipients are on the messages)")
 
 
 @admin.register(Consignment)

@@ -395,7 +395,7 @@ def _queue_consignment(batch: Batch, ucr: str, now: datetime, parties: list[dict
     """
     vendor = database_vendor()
     upsert, expression = _consignment_sql(vendor)
-    if vendor != "postgresql":
+    if vendor != "postgresql" or not parties:
         at = batch.add(upsert, [ucr, now])
         batch.insert(ConsignmentParty, parties, ignore_conflicts=True, expressions=expression)
         return at
@@ -430,14 +430,11 @@ def webhook_organisations() -> frozenset[Any]:
 
 def _parties(ucr: str, sender: Organisation, document: Document,
              recipients: Sequence[Organisation]) -> list[dict[str, Any]]:
-    """The consignment's party rows this message brings: its sender, its recipients, and the organisations
-    it names that are neither (a row says why an organisation may see the consignment; one reason is enough)."""
-    pairs = {(sender.pk, ConsignmentParty.Relation.SENDER)}
-    pairs |= {(r.pk, ConsignmentParty.Relation.RECIPIENT) for r in recipients}
-    already = {pk for pk, _ in pairs}
+    """The consignment's party rows this message brings: one per organisation it names that is neither its
+    sender nor a recipient (those two are known from the message and its deliveries)."""
+    known = {sender.pk, *(r.pk for r in recipients)}
     named = selectors.organisations_by_business_ids(routing.named_business_ids(document))
-    pairs |= {(o.pk, ConsignmentParty.Relation.NAMED) for o in named if o.pk not in already}
-    return [{"consignment": ucr, "organisation": pk, "relation": relation} for pk, relation in sorted(pairs)]
+    return [{"consignment": ucr, "organisation": pk} for pk in sorted({o.pk for o in named} - known)]
 
 
 @transaction.atomic

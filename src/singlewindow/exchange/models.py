@@ -26,24 +26,22 @@ class Consignment(models.Model):
 
 
 class ConsignmentParty(models.Model):
-    """An organisation entitled to see a consignment, and why: it sent a message on it, received one,
-    or was named by one it neither sent nor received."""
+    """An organisation a message on the consignment names (by business ID) without sending or receiving
+    it: it may see the consignment too.
 
-    class Relation(models.TextChoices):
-        SENDER = "sender", _("Sender")
-        NAMED = "named", _("Named party")
-        RECIPIENT = "recipient", _("Recipient")
+    Senders and recipients have no row here: the messages and their deliveries already say who they
+    are (``selectors.consignments_visible_to``), so a message on a new consignment writes no party
+    row at all unless it names a third organisation.
+    """
 
     # The unique constraint's index leads with the consignment and serves its lookups.
     consignment = models.ForeignKey(Consignment, on_delete=models.CASCADE, related_name="parties",
                                     db_index=False)
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="+")
-    relation = models.CharField(max_length=20, choices=Relation.choices)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["consignment", "organisation", "relation"],
-                                    name="unique_consignment_party"),
+            models.UniqueConstraint(fields=["consignment", "organisation"], name="unique_named_party"),
         ]
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from singlewindow.datamodel.codecs import codec_named
 from singlewindow.datamodel.datasets import DATA_SET_TITLES, DataSet
@@ -14,6 +15,7 @@ from singlewindow.datamodel.issues import MessageInvalid
 from singlewindow.datamodel.validation.schema import validate_schema
 from singlewindow.exchange.models import (
     Consignment,
+    ConsignmentParty,
     Delivery,
     Message,
     TimelineEvent,
@@ -63,17 +65,45 @@ def delivery_for_recipient(actor: Actor, delivery_id: int) -> Delivery | None:
     )
 
 
+def _ways_to_see(organisation: Any) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:
+    """The consignments an organisation may see, as the three ways it comes to (each a query of
+    consignment ids): it sent a message on one, a message on one was delivered to it, or a message
+    on one named it (its party row)."""
+    return (Message.objects.filter(sender=organisation).values("consignment"),
+            Delivery.objects.filter(recipient=organisation).values("message__consignment"),
+            ConsignmentParty.objects.filter(organisation=organisation).values("consignment"))
+
+
 def consignments_visible_to(actor: Actor) -> QuerySet[Consignment]:
-    """Consignments the actor's organisation is a party to or had a message routed to."""
+    """Consignments the actor's organisation is a party to or had a message routed to.
+
+    For lists: the organisation's ids are gathered through the sender, recipient and party indexes,
+    so the cost follows its own traffic, not the size of the consignment table.
+    """
     if actor.organisation is None:
         return Consignment.objects.none()
-    return Consignment.objects.filter(parties__organisation=actor.organisation).distinct()
+    sent, delivered, named = _ways_to_see(actor.organisation)
+    return Consignment.objects.filter(pk__in=sent.union(delivered, named))
+
+
+def consignment_visible_to(actor: Actor, ucr: str) -> Consignment | None:
+    """The consignment ``ucr`` if the actor's organisation may see it (as ``consignments_visible_to``).
+
+    One consignment is found by its UCR first, then each way to see it is one probe of an index.
+    """
+    if actor.organisation is None:
+        return None
+    sent, delivered, named = _ways_to_see(actor.organisation)
+    here = OuterRef("pk")
+    return Consignment.objects.filter(ucr=ucr).filter(
+        Exists(sent.filter(consignment=here)) | Exists(delivered.filter(message__consignment=here))
+        | Exists(named.filter(consignment=here))).first()
 
 
 def consignment_timeline(actor: Actor, ucr: str) -> tuple[Consignment, list[TimelineEvent]] | None:
     """The consignment's lines in time order: its state changes, stored as such, and a line for each
     message on it, made from the message itself (so intake writes no row for it)."""
-    consignment = consignments_visible_to(actor).filter(ucr=ucr).first()
+    consignment = consignment_visible_to(actor, ucr)
     if consignment is None:
         return None
     changes = list(consignment.events.select_related("organisation", "message"))

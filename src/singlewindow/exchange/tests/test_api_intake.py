@@ -6,7 +6,7 @@ from singlewindow import testing
 from singlewindow.exchange import jws
 from singlewindow.exchange.models import Consignment, ConsignmentParty, Delivery, EvidenceEntry, Message, TimelineEvent
 from singlewindow.exchange.schemas import ReceiptOut
-from singlewindow.exchange.selectors import consignment_timeline
+from singlewindow.exchange.selectors import consignment_timeline, consignment_visible_to, consignments_visible_to
 from singlewindow.registry.actors import Actor
 
 
@@ -52,12 +52,16 @@ def test_a_consignment_gathers_the_parties_and_lines_of_every_message_on_its_ucr
     assert first.status_code == second.status_code == 201, (first.content, second.content)
     consignment = Consignment.objects.get(ucr=ucr)
     assert Consignment.objects.filter(ucr=ucr).count() == 1
-    parties = set(ConsignmentParty.objects.filter(consignment=consignment)
-                  .values_list("organisation__code", "relation"))
-    # an organisation named by a message it sends is there as its sender; the trader the broker's
-    # declaration names is there as named
-    assert parties == {("t-trader-a", "sender"), ("t-customs-kel", "recipient"),
-                       ("t-broker", "sender"), ("t-trader-a", "named"), ("t-customs-khh", "recipient")}
+    # senders and recipients are known from the messages: only the trader the broker's declaration names
+    # without sending or receiving it gets a party row, though it sent the first message itself
+    assert set(ConsignmentParty.objects.filter(consignment=consignment)
+               .values_list("organisation__code", flat=True)) == {"t-trader-a"}
+    may_see = {name for name in ("trader_a", "trader_b", "broker", "customs", "customs_2", "agency")
+               if consignment_visible_to(Actor(organisation=world[name].organisation), ucr) is not None}
+    assert may_see == {"trader_a", "broker", "customs", "customs_2"}
+    listing = {name for name in ("trader_a", "trader_b", "broker", "customs", "customs_2", "agency")
+               if consignment in consignments_visible_to(Actor(organisation=world[name].organisation))}
+    assert listing == may_see
     _, lines = consignment_timeline(Actor(organisation=trader.organisation), ucr)
     assert [line.message_id for line in lines] == [
         Message.objects.get(client_reference=reference).pk for reference in ("party-1", "party-2")]
