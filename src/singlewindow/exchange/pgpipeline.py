@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import weakref
 from collections.abc import Callable, Sequence
 from functools import partial
 from types import SimpleNamespace
@@ -32,6 +33,7 @@ from typing import Any
 from psycopg import Connection, errors, pq
 from psycopg._preparing import Prepare
 from psycopg.abc import PQGen
+from psycopg.abc import Transformer as ValueConverter
 from psycopg.adapt import PyFormat, Transformer
 from psycopg.waiting import Ready, Wait
 
@@ -72,7 +74,7 @@ def run(raw: Connection[Any], statements: Sequence[tuple[str, Sequence[Any]]]) -
         book = raw._prepared
         if book._to_flush:  # deallocations psycopg owes the server: first, or they would undo ours
             raw.wait(book.maintain_gen(raw))
-        transformer = Transformer(raw)
+        transformer = _transformer(raw)
         commands: list[Callable[[], None]] = []  # run in pipeline mode only, once all are built
         expected: list[Any] = []  # per result: None (BEGIN, PREPARE) or the statement's (key, prep, name)
         begin = _begin_command(raw)
@@ -115,6 +117,20 @@ def run(raw: Connection[Any], statements: Sequence[tuple[str, Sequence[Any]]]) -
         if failure is not None:
             raise errors.error_from_result(failure, encoding=raw.info.encoding)
         return rows
+
+
+_transformers: weakref.WeakKeyDictionary[Connection[Any], ValueConverter] = weakref.WeakKeyDictionary()
+
+
+def _transformer(raw: Connection[Any]) -> ValueConverter:
+    """The connection's value converter, kept while the connection lives: a new one finds each value
+    type's dumper afresh (about three times the work of dumping a statement's values), as a cursor
+    would once per query. Adapters are registered when a connection opens (Django does so), so the
+    dumpers a kept one has found stay the connection's."""
+    found = _transformers.get(raw)
+    if found is None:
+        found = _transformers[raw] = Transformer(raw)
+    return found
 
 
 def _exchange(raw: Connection[Any], commands: list[Callable[[], None]]) -> list[pq.abc.PGresult]:

@@ -168,3 +168,21 @@ def test_a_pipeline_reaches_the_server_in_one_write(relayed: tuple[Any, _Countin
         before = len(proxy.chunks)
         assert pgpipeline.run(raw, statements) == [[(n + 1,)] for n in range(20)]
         assert len(proxy.chunks) - before == 1  # flushed after each statement, they arrive in several
+
+
+@on_postgresql
+def test_a_connection_keeps_one_converter_and_it_dumps_each_value_by_its_own_type() -> None:
+    connection.ensure_connection()
+    raw = connection.connection
+    results = []
+    for value in ("text", 7, None, 2.5):  # one position, four types, one kept converter
+        batch = Batch()
+        batch.add("SELECT %s::text IS NULL, %s::text", [value, value])
+        results += batch.run()[0]
+    assert results == [(False, "text"), (False, "7"), (True, None), (False, "2.5")]
+    assert pgpipeline._transformer(raw) is pgpipeline._transformer(raw)
+    other = type(raw).connect(raw.info.dsn, password=connection.settings_dict["PASSWORD"])
+    try:
+        assert pgpipeline._transformer(other) is not pgpipeline._transformer(raw)
+    finally:
+        other.close()
