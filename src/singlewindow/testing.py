@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -199,3 +200,20 @@ def race(count: int, work: Callable[[int], T], *, raise_failures: bool = True) -
     if raise_failures and failures:
         raise AssertionError(f"{len(failures)} of {count} threads failed: {failures!r}")
     return results
+
+
+@contextmanager
+def migrated_back(*target: tuple[str, str]) -> Iterator[Any]:
+    """The database migrated back to ``target`` for the block (it gets that state's models' registry),
+    then forward to the latest migrations again, whatever the block did: later tests need the full schema."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    try:
+        executor.migrate(list(target))
+        yield executor.loader.project_state(list(target)).apps
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())

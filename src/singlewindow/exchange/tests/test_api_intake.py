@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from singlewindow import testing
 from singlewindow.exchange import jws
 from singlewindow.exchange.models import Consignment, ConsignmentParty, Delivery, EvidenceEntry, Message, TimelineEvent
@@ -93,3 +95,21 @@ def test_mailbox_ack_and_timeline(client, world):
     timeline = client.get("/api/v1/consignments/6TW30000002-IMP0001/timeline",
                           **world["trader_a"].auth()).json()
     assert [e["kind"] for e in timeline["events"]] == ["message.received", "delivery.acknowledged"]
+
+
+def test_on_postgresql_a_payload_is_stored_lz4_compressed_and_read_back_exactly(client, world):
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        pytest.skip("column compression is PostgreSQL's")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+        if not cursor.fetchone()[0]:
+            pytest.skip("this PostgreSQL server was built without LZ4")
+    payload = testing.encode(testing.declaration(items=3))
+    answer = client.post("/api/v1/messages", data=payload, **testing.submit_headers(world["trader_a"], payload))
+    assert answer.status_code == 201, answer.content
+    message_id = answer.json()["receipt"]["message_id"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_column_compression(payload) FROM exchange_message WHERE id = %s", [message_id])
+        assert cursor.fetchone() == ("lz4",)
+    assert bytes(Message.objects.get(pk=message_id).payload) == payload

@@ -4,8 +4,6 @@ organisations its messages name (party rows)."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from singlewindow import testing
 from singlewindow.exchange.intake import submit_message
@@ -15,7 +13,7 @@ from singlewindow.registry.actors import Actor
 
 UCR = "6TW30000002-SEEN001"
 EVERYONE = ("trader_a", "trader_b", "broker", "customs", "customs_2", "agency", "bank")
-BEFORE, AFTER = ("exchange", "0008_pending_pushes_index"), ("exchange", "0009_named_parties_only")
+BEFORE = ("exchange", "0008_pending_pushes_index")
 
 
 def _submit(party: testing.Party, reference: str, **declaration: object) -> Message:
@@ -71,16 +69,10 @@ def test_the_migration_drops_sender_and_recipient_rows_and_undoing_it_restores_t
     world = testing.build_world()
     _submit(world["broker"], "seen-migrated", declarant="30000013", importer="30000002")
     consignment = Consignment.objects.get()
-    executor = MigrationExecutor(connection)
-    try:
-        executor.migrate([BEFORE])
-        rows = executor.loader.project_state([BEFORE]).apps.get_model("exchange", "ConsignmentParty").objects
+    with testing.migrated_back(BEFORE) as before:
+        rows = before.get_model("exchange", "ConsignmentParty").objects
         assert set(rows.values_list("consignment_id", "organisation__code", "relation")) == {
             (consignment.pk, "t-broker", "sender"), (consignment.pk, "t-customs-kel", "recipient"),
             (consignment.pk, "t-trader-a", "named")}
-    finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate([AFTER])
     assert list(ConsignmentParty.objects.values_list("organisation__code", flat=True)) == ["t-trader-a"]
     assert _seeing(world) == ({"broker", "customs", "trader_a"},) * 2
