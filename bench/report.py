@@ -8,6 +8,7 @@ and a quiet machine) need not be repeated to refresh the message-format figures,
 from __future__ import annotations
 
 import re
+import statistics
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,8 +103,15 @@ def summary(results: dict[str, Any]) -> str:
 
 def _slice_lines(results: dict[str, Any]) -> list[str]:
     """Each alternated phase's rate per slice, in the order they ran."""
+    phases = results["load"]["phases"]
     lines = [f"- `{name}` by slice: " + ", ".join(f"{rate:.0f}/s" for rate in phase["slice_rates"])
-             for name, phase in results["load"]["phases"].items() if phase.get("slice_rates")]
+             for name, phase in phases.items() if phase.get("slice_rates")]
+    pairs = [i / f for f, i in zip(phases.get("floor_max", {}).get("slice_rates", []),
+                                   phases.get("intake_max", {}).get("slice_rates", []), strict=False) if f]
+    if len(pairs) >= 4:  # the k-th slices of the two ran next to each other (ABBA)
+        q1, median, q3 = statistics.quantiles(pairs, n=4)
+        lines.append("- intake / floor by pair of neighbouring slices: " + ", ".join(f"{r:.2f}" for r in pairs)
+                     + f" (median {median:.2f}, middle half {q1:.2f} to {q3:.2f})")
     return [*lines, ""] if lines else []
 
 
@@ -386,7 +394,8 @@ def render_exchange(results: dict[str, Any]) -> str:
         f"{settings.get('max_slices', 1)} slices each, alternating in ABBA order (floor, intake, "
         "intake, floor, …), so that drift in a shared machine's speed over the minute weighs on "
         "both alike; each row above sums its slices (latency percentiles over every answer). "
-        "Ratio = intake max / floor max.",
+        "Ratio = intake max / floor max. The ratio of each pair of neighbouring slices is listed "
+        "under *Phases*: its spread is how far the machine's speed moved within the run.",
         "6. Memory: RSS of each gunicorn worker sampled from `/proc` every 0.2 s, plus the "
         "kernel's high-water mark (`VmHWM`) at the end of the load phases.",
         "",
@@ -833,7 +842,7 @@ def compose(previous: str | None, fresh: dict[str, str]) -> str:
         "",
         "```sh",
         ".venv/bin/python bench/run.py                   # every part, about 11 minutes",
-        ".venv/bin/python bench/run.py --only exchange   # signed intake on PostgreSQL, about 6 minutes",
+        ".venv/bin/python bench/run.py --only exchange   # signed intake on PostgreSQL, about 4 minutes",
         ".venv/bin/python bench/run.py --only codecs     # message formats, no database, about a minute",
         ".venv/bin/python bench/run.py --only clearance  # customs engine on PostgreSQL, about 2 minutes",
         ".venv/bin/python bench/run.py --only permits    # permit verification on PostgreSQL, about 2 minutes",

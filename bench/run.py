@@ -1,7 +1,7 @@
 """Run the benchmarks and write ``docs/benchmarks.md``: signed intake, then the message formats.
 
     .venv/bin/python bench/run.py                  # both parts (about 7 minutes)
-    .venv/bin/python bench/run.py --only exchange  # signed intake on PostgreSQL (about 6 minutes)
+    .venv/bin/python bench/run.py --only exchange  # signed intake on PostgreSQL (about 4 minutes)
     .venv/bin/python bench/run.py --only codecs    # message formats, no database (about a minute)
     .venv/bin/python bench/run.py --quick          # short phases, smaller evidence log
 
@@ -70,7 +70,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reconnect-every", type=int, default=100, metavar="N",
                         help="each client connection re-connects after N requests (0: never)")
     parser.add_argument("--max-duration", type=float, help="seconds per max-throughput phase")
-    parser.add_argument("--max-slices", type=int, default=4,
+    # Eight slices of four seconds: the machine's speed moves by a third within seconds, and more,
+    # shorter pairs of neighbouring slices let it weigh on floor and intake alike.
+    parser.add_argument("--max-slices", type=int,
                         help="slices each max-throughput phase is run in, floor and intake alternating")
     parser.add_argument("--fixed-duration", type=float, help="seconds per fixed-rate phase")
     parser.add_argument("--rates", default="100,300", help="fixed rates, requests/s")
@@ -89,7 +91,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="first wait up to this long for the machine to be idle")
     args = parser.parse_args(argv)
     quick = args.quick
-    args.max_duration = args.max_duration or (5.0 if quick else 20.0)
+    args.max_duration = args.max_duration or (5.0 if quick else 32.0)
+    args.max_slices = args.max_slices or (2 if quick else 8)
     args.fixed_duration = args.fixed_duration or (10.0 if quick else 30.0)
     args.evidence_entries = args.evidence_entries or (50_000 if quick else 200_000)
     args.profile_calls = args.profile_calls if args.profile_calls is not None else (
