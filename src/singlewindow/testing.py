@@ -18,7 +18,7 @@ from singlewindow.exchange import jws
 from singlewindow.exchange.identity import ensure_demo_pki
 from singlewindow.registry import pki
 from singlewindow.registry import services as registry
-from singlewindow.registry.actors import SYSTEM
+from singlewindow.registry.actors import SYSTEM, Actor
 from singlewindow.registry.models import AccessGrant, Organisation, OrganisationRole, Service
 
 R = OrganisationRole
@@ -120,13 +120,14 @@ def sign(party: Party, payload: bytes, *, message_type: str, client_reference: s
     )
 
 
-def signed_envelope(party: Party, payload: bytes, client_reference: str, *,
-                    message_type: str = "import_declaration.submit") -> Any:
-    """The ``intake.Envelope`` of a JSON payload signed by ``party``, for calling intake directly."""
-    from singlewindow.exchange.intake import Envelope
+def submit_signed(party: Party, payload: bytes, client_reference: str, *,
+                  message_type: str = "import_declaration.submit") -> Any:
+    """Submit a JSON payload signed by ``party`` straight to intake, as that party; the ``IntakeResult``."""
+    from singlewindow.exchange.intake import Envelope, submit_message
 
-    return Envelope(message_type, client_reference, "application/json", payload,
-                    sign(party, payload, message_type=message_type, client_reference=client_reference))
+    envelope = Envelope(message_type, client_reference, "application/json", payload,
+                        sign(party, payload, message_type=message_type, client_reference=client_reference))
+    return submit_message(envelope=envelope, actor=Actor(organisation=party.organisation))
 
 
 def submit_headers(party: Party, payload: bytes, *, message_type: str = "import_declaration.submit",

@@ -22,6 +22,7 @@ from singlewindow.exchange.models import (
     WebhookEndpoint,
 )
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.models import Organisation
 from singlewindow.registry.selectors import data_set_for
 
 
@@ -65,7 +66,7 @@ def delivery_for_recipient(actor: Actor, delivery_id: int) -> Delivery | None:
     )
 
 
-def _ways_to_see(organisation: Any) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:
+def _ways_to_see(organisation: Organisation) -> tuple[QuerySet[Any], QuerySet[Any], QuerySet[Any]]:
     """The consignments an organisation may see, as the three ways it comes to (each a query of
     consignment ids): it sent a message on one, a message on one was delivered to it, or a message
     on one named it (its party row)."""

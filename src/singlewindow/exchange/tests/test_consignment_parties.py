@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from singlewindow import testing
-from singlewindow.exchange.intake import submit_message
 from singlewindow.exchange.models import Consignment, ConsignmentParty, Message
 from singlewindow.exchange.selectors import consignment_visible_to, consignments_visible_to
 from singlewindow.registry.actors import Actor
@@ -18,8 +17,7 @@ BEFORE = ("exchange", "0008_pending_pushes_index")
 
 def _submit(party: testing.Party, reference: str, **declaration: object) -> Message:
     body = testing.encode(testing.declaration(ucr=UCR, reference=reference, **declaration))
-    return submit_message(envelope=testing.signed_envelope(party, body, reference),
-                          actor=Actor(organisation=party.organisation)).message
+    return testing.submit_signed(party, body, reference).message
 
 
 def _seeing(world: testing.World) -> tuple[set[str], set[str]]:

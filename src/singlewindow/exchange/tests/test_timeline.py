@@ -9,7 +9,6 @@ from django.utils import translation
 
 from singlewindow import testing
 from singlewindow.exchange import services
-from singlewindow.exchange.intake import submit_message
 from singlewindow.exchange.models import Message, TimelineEvent
 from singlewindow.exchange.selectors import consignment_timeline
 from singlewindow.registry.actors import Actor
@@ -21,8 +20,7 @@ BEFORE = ("exchange", "0006_message_receipt_derived")
 
 def _submit(party: testing.Party, reference: str, **declaration: object) -> Message:
     body = testing.encode(testing.declaration(ucr=UCR, reference=reference, **declaration))
-    return submit_message(envelope=testing.signed_envelope(party, body, reference),
-                          actor=Actor(organisation=party.organisation)).message
+    return testing.submit_signed(party, body, reference).message
 
 
 def test_messages_and_state_changes_are_lines_in_evidence_order(world: testing.World) -> None:

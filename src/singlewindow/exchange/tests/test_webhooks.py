@@ -16,7 +16,6 @@ from django.utils import timezone
 from singlewindow import testing
 from singlewindow.exchange import jws, services, webhooks
 from singlewindow.exchange.identity import signing_identity
-from singlewindow.exchange.intake import submit_message
 from singlewindow.exchange.models import Delivery, EvidenceEntry
 from singlewindow.registry.actors import Actor
 
@@ -59,8 +58,7 @@ def pushed_delivery(world, receiver) -> Delivery:
     services.set_webhook(actor=Actor(organisation=customs.organisation), url=receiver.url)
     payload = testing.encode(testing.declaration())
     trader = world["trader_a"]
-    result = submit_message(envelope=testing.signed_envelope(trader, payload, "c-1"),
-                            actor=Actor(organisation=trader.organisation))
+    result = testing.submit_signed(trader, payload, "c-1")
     delivery = Delivery.objects.get(message=result.message)
     assert delivery.push_state == Delivery.PushState.PENDING
     return delivery
@@ -144,8 +142,7 @@ def test_internal_webhook_addresses_are_refused_when_loopback_is_not_allowed(wor
 def test_the_sweeper_finds_overdue_pushes_only_through_the_index_of_pending_ones(pushed_delivery, world):
     trader = world["trader_a"]
     payload = testing.encode(testing.declaration(office="TWKHH"))  # to an office that only pulls
-    pulled = submit_message(envelope=testing.signed_envelope(trader, payload, "c-pull"),
-                            actor=Actor(organisation=trader.organisation))
+    pulled = testing.submit_signed(trader, payload, "c-pull")
     pull_only = Delivery.objects.get(message=pulled.message)
     assert pull_only.push_state == Delivery.PushState.NONE
     assert webhooks.due_pushes(timedelta(seconds=30)) == []  # pending, but not yet overdue
