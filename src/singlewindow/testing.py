@@ -203,6 +203,24 @@ def race(count: int, work: Callable[[int], T], *, raise_failures: bool = True) -
     return results
 
 
+class CacheClock:
+    """``time.monotonic`` under a test's control, for the reference-data cache (``registry.cache``): it
+    starts with the shared stamp due to be read, whatever the tests before left."""
+
+    def __init__(self, monkeypatch: Any) -> None:
+        import math
+        import time
+
+        from singlewindow.registry import cache
+
+        self.now = time.monotonic()
+        monkeypatch.setattr(time, "monotonic", lambda: self.now)
+        monkeypatch.setattr(cache, "_checked_at", -math.inf)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @contextmanager
 def migrated_back(*target: tuple[str, str]) -> Iterator[Any]:
     """The database migrated back to ``target`` for the block (it gets that state's models' registry),

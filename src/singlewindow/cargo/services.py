@@ -272,8 +272,7 @@ def set_matching_rule(*, office: Organisation, require_bill: bool, actor: Actor)
     if R.CUSTOMS_OFFICE not in office.role_codes:
         raise errors.invalid("cargo.not_office", "Matching rules apply to customs offices.", "比對規則僅適用於海關。")
     rule, _ = MatchingRule.objects.update_or_create(office=office, defaults={"require_bill": require_bill})
-    cache.invalidate()
-    transaction.on_commit(cache.invalidate)
+    cache.changed()
     record_state_change(
         organisation=office, kind="cargo.matching_rule", ucr=None,
         fields={"require_bill": require_bill, "actor": actor.label[:200]},

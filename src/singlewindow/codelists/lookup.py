@@ -2,9 +2,10 @@
 
 Validating one declaration asks dozens of code questions, so each process holds each list in
 memory. Whether a list changed is one cheap query on its stamp (id, revision, loaded_at),
-asked at most every ``CHECK_SECONDS`` through the registry's short-lived cache; a registry or
-code-list write in this process (both go through ``record_audit``) clears that cache, so the
-writer sees its own change at once and other processes within the check interval.
+kept through the registry's cache: a code-list write (``load_code_list``, ``code_values_edited``)
+calls ``cache.changed()``, so the writer sees its change at once and other processes within the
+cache's check interval; with no change seen, a list's stamp is asked again every
+``check_seconds`` (for a revision moved by hand).
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from singlewindow.codelists.models import CodeList, CodeValue
-from singlewindow.registry.cache import TTLCache
-
-CHECK_SECONDS = 5.0
+from singlewindow.registry.cache import MAX_AGE_SECONDS, TTLCache
 
 Stamp = tuple[int, int, datetime | None]
 
@@ -43,7 +42,7 @@ class _Snapshot:
 class DatabaseCodeLists:
     """The ``CodeLists`` lookup over the database; one instance per process is enough."""
 
-    def __init__(self, check_seconds: float = CHECK_SECONDS) -> None:
+    def __init__(self, check_seconds: float = MAX_AGE_SECONDS) -> None:
         self._stamps: TTLCache[Stamp | None] = TTLCache(ttl=check_seconds)
         self._snapshots: dict[str, _Snapshot] = {}
         self._lock = threading.Lock()

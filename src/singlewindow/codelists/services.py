@@ -23,6 +23,7 @@ from singlewindow.codelists.sources.regulations import EDITION as REGULATION_EDI
 from singlewindow.codelists.sources.regulations import REGULATIONS, Regulation
 from singlewindow.codelists.sources.regulations import SOURCE as REGULATION_SOURCE
 from singlewindow.datamodel.codelists import LIST_TITLES, CodeEntry, ListName
+from singlewindow.registry import cache
 from singlewindow.registry import selectors as registry_selectors
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.models import Organisation
@@ -185,6 +186,7 @@ def code_values_edited(*, code_list_ids: Iterable[int]) -> None:
     The edit itself is audited by the back office (old and new values), not again here.
     """
     CodeList.objects.filter(pk__in=set(code_list_ids)).update(revision=F("revision") + 1)
+    cache.changed()
 
 
 def load_code_lists(*, actor: Actor, only: Iterable[str] | None = None,

@@ -2,9 +2,9 @@
 cases (everything depends on who asks: an office sees its cases, a declarant its own).
 
 The look-ups the assessment makes for every declaration (schedule, tariff line, origin groups,
-exchange rate, commodity tax) are kept per process for the registry cache's few seconds: every
-change to these tables goes through ``record_audit``, which clears that cache in the writing
-process at once, and other processes see the change within the TTL. What they return is shared
+exchange rate, commodity tax) are kept per process in the registry's cache: every change to these
+tables goes through ``record_audit``, which calls ``cache.changed()``, so the writing process sees
+it at once and other processes within the cache's check interval. What they return is shared
 between callers: read it, never change it."""
 
 from __future__ import annotations

@@ -164,8 +164,7 @@ def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEnd
             "webhook.internal_address", "/url",
             "The webhook may not point at this machine or a private network address.",
             "Webhook 不得指向本機或私有網路位址。")])
-    cache.invalidate()
-    transaction.on_commit(cache.invalidate)
+    cache.changed()
     endpoint, _ = WebhookEndpoint.objects.update_or_create(
         organisation=actor.organisation, defaults={"url": url, "is_active": is_active})
     append_evidence("webhook.configured", {"organisation": actor.organisation.code, "url": url,

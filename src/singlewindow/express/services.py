@@ -142,8 +142,7 @@ def add_lane(*, code: str, name_en: str = "", name_zh: str = "", actor: Actor) -
                       "通關線代碼應為 1 至 10 個英數字。")
     lane, created = Lane.objects.get_or_create(terminal=terminal, code=code,
                                                defaults={"name_en": name_en, "name_zh": name_zh})
-    cache.invalidate()
-    transaction.on_commit(cache.invalidate)
+    cache.changed()
     if not created and lane.is_active:
         return lane
     if not created:

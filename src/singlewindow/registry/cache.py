@@ -1,22 +1,41 @@
-"""Short-lived read caches for registry lookups on the intake hot path.
+"""Read caches for the reference data every request reads: the registry, code lists, tariffs, rules.
 
-The registry changes rarely and intake reads it on every message, so each process keeps
-answers for ``TTL_SECONDS``. A write in this process clears every cache at once (and again
-after commit); other processes see the change within the TTL, as a CRL refresh would.
+Each process keeps answers in memory. The data changes rarely, and every write to it calls
+``changed()``: that clears this process's caches at once (and again after commit) and, once the
+write is committed, gives the shared ``CacheStamp`` row a new value. Each process reads the stamp
+at most every ``CHECK_SECONDS`` and clears its caches when the value moved. So a change reaches
+every process within seconds, as before, but a process that sees no change keeps its answers
+for one small query per interval, where it used to re-read every answer (a few milliseconds of
+queries each) every five seconds.
+
+An answer is re-read anyway once it is ``MAX_AGE_SECONDS`` old (or its cache's own ``ttl``), for
+changes made outside the application, such as SQL typed by hand, as a CRL refresh would.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
+import uuid
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
-TTL_SECONDS = 5.0
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+CHECK_SECONDS = 5.0
+MAX_AGE_SECONDS = 60.0
 MAX_ENTRIES = 10_000
 V = TypeVar("V")
+logger = logging.getLogger(__name__)
+
 _generation = 0
 _lock = threading.Lock()
+_UNREAD = object()
+_stamp: object = _UNREAD  # the shared stamp's value when this process last read it
+_checked_at = -math.inf
 
 
 def invalidate() -> None:
@@ -26,18 +45,71 @@ def invalidate() -> None:
         _generation += 1
 
 
+def changed() -> None:
+    """Call within the transaction that writes cached data: this process forgets its answers now and
+    after commit, and the other processes once the commit is done (see the module's docstring).
+
+    The shared stamp moves only after the commit: moved before it, another process could read the
+    old data again under the new stamp and keep it."""
+    invalidate()
+    transaction.on_commit(_committed)
+
+
+def _committed() -> None:
+    invalidate()
+    publish_change()
+
+
+def publish_change() -> None:
+    """Give the shared stamp a new value: every process forgets its answers at its next check of it
+    (``changed`` calls this once the write is committed)."""
+    from singlewindow.registry.models import CacheStamp
+
+    try:
+        CacheStamp.objects.update_or_create(pk=1, defaults={"value": uuid.uuid4(), "changed_at": timezone.now()})
+    except DatabaseError:  # the change is committed: other processes see it when their answers expire
+        logger.warning("the cache stamp could not be moved; other processes see the change within %s s",
+                       MAX_AGE_SECONDS, exc_info=True)
+
+
+def generation(now: float) -> int:
+    """This process's cache generation, after reading the shared stamp if the last read is
+    ``CHECK_SECONDS`` old (an answer cached under an older generation is stale)."""
+    global _checked_at, _generation, _stamp
+    if now - _checked_at < CHECK_SECONDS:
+        return _generation
+    with _lock:
+        if now - _checked_at >= CHECK_SECONDS:
+            stamp = _read_stamp()
+            if stamp != _stamp:
+                _generation += 1
+                _stamp = stamp
+            _checked_at = now
+        return _generation
+
+
+def _read_stamp() -> uuid.UUID | None:
+    from singlewindow.registry.models import CacheStamp
+
+    return CacheStamp.objects.filter(pk=1).values_list("value", flat=True).first()
+
+
 class TTLCache(Generic[V]):
-    def __init__(self, ttl: float = TTL_SECONDS) -> None:
+    """Answers by key, each kept while no change is seen (see the module's docstring) and for at most
+    ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = MAX_AGE_SECONDS) -> None:
         self.ttl = ttl
         self._entries: dict[Hashable, tuple[float, int, V]] = {}
 
     def get(self, key: Hashable, load: Callable[[], V]) -> V:
         now = time.monotonic()
+        current = generation(now)  # read before loading: an answer is at least as new as its tag
         hit = self._entries.get(key)
-        if hit is not None and hit[1] == _generation and now - hit[0] < self.ttl:
+        if hit is not None and hit[1] == current and now - hit[0] < self.ttl:
             return hit[2]
         value = load()
         if len(self._entries) >= MAX_ENTRIES:
             self._entries.clear()
-        self._entries[key] = (now, _generation, value)
+        self._entries[key] = (now, current, value)
         return value

@@ -229,3 +229,15 @@ class AuditRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.object_type} {self.object_repr}"
+
+
+class CacheStamp(models.Model):
+    """One row whose value changes after every write to cached reference data (see ``registry.cache``):
+    reading it tells a process whether its caches are still good, for one small query."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1, editable=False)
+    value = models.UUIDField()
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.value} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

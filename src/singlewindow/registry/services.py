@@ -33,8 +33,7 @@ from singlewindow.registry.models import (
 
 def record_audit(*, actor_user: Any, action: str, obj: Any, changes: dict[str, Any]) -> AuditRecord:
     """One audit row per registry change (admin and services alike); clears the read caches."""
-    cache.invalidate()
-    transaction.on_commit(cache.invalidate)
+    cache.changed()
     return AuditRecord.objects.create(
         actor=actor_user if getattr(actor_user, "pk", None) else None,
         action=action,

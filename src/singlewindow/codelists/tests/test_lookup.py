@@ -1,17 +1,19 @@
 """The database-backed lookup: answers from memory, and sees reloads and back-office edits."""
 
 import dataclasses
-import time
 from datetime import date
 
 import pytest
+from django.db.models import F
 
 from singlewindow.codelists import selectors, services
 from singlewindow.codelists.lookup import DatabaseCodeLists
-from singlewindow.codelists.models import CodeValue
+from singlewindow.codelists.models import CodeList, CodeValue
 from singlewindow.codelists.sources import SOURCES
 from singlewindow.datamodel.codelists import CodeEntry, CodeLists, ListName
+from singlewindow.registry import cache
 from singlewindow.registry.actors import SYSTEM
+from singlewindow.testing import CacheClock
 
 pytestmark = pytest.mark.django_db
 
@@ -45,16 +47,29 @@ def test_a_reload_is_seen_without_restarting(small_lists):
     assert lookup.name(ListName.UNIT, "KTN") == ("kilotonne", "千公噸")
 
 
-def test_another_process_change_is_seen_after_the_check_interval(small_lists, monkeypatch):
+def test_another_process_change_is_seen_at_the_next_check_of_the_cache_stamp(small_lists, monkeypatch):
+    clock = CacheClock(monkeypatch)
+    lookup = DatabaseCodeLists(check_seconds=600)
+    assert lookup.name(ListName.UNIT, "KGM") == ("kilogram", "公斤")
+    # a write made elsewhere: the code and its list's revision move, then (after that commit) the cache stamp
+    CodeValue.objects.filter(code_list__name=ListName.UNIT, code="KGM").update(name_zh="千克")
+    CodeList.objects.filter(name=ListName.UNIT).update(revision=F("revision") + 1)
+    cache.publish_change()
+    clock.advance(cache.CHECK_SECONDS - 1)
+    assert lookup.name(ListName.UNIT, "KGM") == ("kilogram", "公斤")  # not checked again yet
+    clock.advance(2)
+    assert lookup.name(ListName.UNIT, "KGM") == ("kilogram", "千克")
+
+
+def test_a_revision_moved_by_hand_is_seen_once_the_check_seconds_pass(small_lists, monkeypatch):
+    clock = CacheClock(monkeypatch)
     lookup = DatabaseCodeLists(check_seconds=60)
     assert lookup.name(ListName.UNIT, "KGM") == ("kilogram", "公斤")
-    # a write made elsewhere: no cache cleared in this process, only the revision moves
     CodeValue.objects.filter(code_list__name=ListName.UNIT, code="KGM").update(name_zh="千克")
-    services.code_values_edited(code_list_ids=CodeValue.objects.filter(code="KGM").values_list("code_list_id",
-                                                                                              flat=True))
-    assert lookup.name(ListName.UNIT, "KGM") == ("kilogram", "公斤")  # still within the interval
-    later = time.monotonic() + 61
-    monkeypatch.setattr(time, "monotonic", lambda: later)
+    CodeList.objects.filter(name=ListName.UNIT).update(revision=F("revision") + 1)  # no stamp moved
+    clock.advance(30)
+    assert lookup.name(ListName.UNIT, "KGM") == ("kilogram", "公斤")
+    clock.advance(31)
     assert lookup.name(ListName.UNIT, "KGM") == ("kilogram", "千克")
 
 

@@ -1,10 +1,10 @@
 """The selection tables as in-memory snapshots, refreshed within seconds of a change.
 
 Selection runs for every declaration, the rules change a few times a day. Each process keeps
-one snapshot for ``TTL_SECONDS`` through the registry's cache: every back-office or service
-write goes through ``record_audit``, which clears that cache, so the writing process sees its
-change at once and every other process within the TTL. The learned model is kept per file and
-reloaded when the file changes.
+one snapshot through the registry's cache: every back-office or service write goes through
+``record_audit``, which calls ``cache.changed()``, so the writing process sees its change at once
+and every other process within the cache's check interval. The learned model is kept per file
+and reloaded when the file changes.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from singlewindow.registry.cache import TTLCache
 if TYPE_CHECKING:
     from singlewindow.customs.risk.model import RiskModel
 
-TTL_SECONDS = 5.0
-
-_rules: TTLCache[RuleSet] = TTLCache(ttl=TTL_SECONDS)
-_settings: TTLCache[SelectionConfig] = TTLCache(ttl=TTL_SECONDS)
+_rules: TTLCache[RuleSet] = TTLCache()
+_settings: TTLCache[SelectionConfig] = TTLCache()
 _models: dict[str, tuple[tuple[int, int], RiskModel]] = {}
 _model_lock = threading.Lock()
 
