@@ -115,3 +115,47 @@ def test_on_postgresql_a_payload_is_stored_lz4_compressed_and_read_back_exactly(
         cursor.execute("SELECT pg_column_compression(payload) FROM exchange_message WHERE id = %s", [message_id])
         assert cursor.fetchone() == ("lz4",)
     assert bytes(Message.objects.get(pk=message_id).payload) == payload
+
+
+def test_on_postgresql_a_declaration_row_stays_whole_with_its_payload_compressed(client, world):
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        pytest.skip("TOAST is PostgreSQL's")
+
+    def stored_out_of_row() -> int:  # values this transaction moved to the message table's TOAST table
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_get_xact_tuples_inserted(reltoastrelid) FROM pg_class "
+                           "WHERE oid = 'exchange_message'::regclass")
+            return int(cursor.fetchone()[0])
+
+    before = stored_out_of_row()
+    ids = []
+    for items in (1, 2, 3):
+        payload = testing.encode(testing.declaration(items=items, ucr=f"6TW30000002-ROW{items}",
+                                                     reference=f"ROW-{items}"))
+        answer = client.post("/api/v1/messages", data=payload, **testing.submit_headers(
+            world["trader_a"], payload, client_reference=f"row-{items}"))
+        assert answer.status_code == 201, answer.content
+        ids.append(answer.json()["receipt"]["message_id"])
+    assert stored_out_of_row() == before
+    with connection.cursor() as cursor:  # a row over the target compresses its payload, never the signature
+        cursor.execute("SELECT pg_column_compression(payload) IS NOT NULL, pg_column_compression(signature) "
+                       "FROM exchange_message WHERE id = %s::uuid", [ids[-1]])
+        assert cursor.fetchone() == (True, None)
+
+
+def test_the_row_target_migration_is_undone_and_redone(world):
+    from django.db import connection
+    if connection.vendor != "postgresql":
+        pytest.skip("TOAST is PostgreSQL's")
+
+    def options() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT coalesce(reloptions, '{}') FROM pg_class WHERE oid = 'exchange_message'::regclass")
+            return list(cursor.fetchone()[0])
+
+    target = importlib.import_module("singlewindow.exchange.migrations.0011_message_row_target").ROW_TARGET
+    assert options() == [f"toast_tuple_target={target}"]
+    with testing.migrated_back(("exchange", "0010_payload_lz4")):
+        assert options() == []
+    assert options() == [f"toast_tuple_target={target}"]
