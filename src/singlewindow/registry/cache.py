@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.db import DatabaseError, transaction
 from django.utils import timezone
@@ -50,14 +50,46 @@ def changed() -> None:
     after commit, and the other processes once the commit is done (see the module's docstring).
 
     The shared stamp moves only after the commit: moved before it, another process could read the
-    old data again under the new stamp and keep it."""
+    old data again under the new stamp and keep it. Answers this process caches meanwhile may hold
+    the transaction's own uncommitted writes; if it rolls back, they are forgotten at the next
+    look-up (see ``_forget_rolled_back``)."""
     invalidate()
-    transaction.on_commit(_committed)
+    committed = _Committed()
+    transaction.on_commit(committed)
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:
+        with _lock:
+            _pending.append((connection, committed))
 
 
-def _committed() -> None:
+class _Committed:
+    """The on-commit callback of one ``changed()``; Django drops it if its transaction rolls back."""
+
+    def __call__(self) -> None:
+        with _lock:
+            _pending[:] = [(c, done) for c, done in _pending if done is not self]
+        invalidate()
+        publish_change()
+
+
+# Changes made in an open transaction of this process: (its connection, its on-commit callback).
+_pending: list[tuple[Any, _Committed]] = []
+
+
+def _forget_rolled_back() -> None:
+    """Forget every answer if a transaction of this thread that changed cached data was rolled back:
+    answers read inside it may hold its writes. Django drops a rolled-back transaction's (or
+    savepoint's) on-commit callbacks, and runs a committed one's, which removes it from
+    ``_pending``; a callback still pending but no longer queued was rolled back."""
+    connection = transaction.get_connection()
+    queued = {id(entry[1]) for entry in connection.run_on_commit}
+    with _lock:
+        mine = [(c, done) for c, done in _pending if c is connection]
+        gone = [(c, done) for c, done in mine if id(done) not in queued]
+        if not gone:
+            return
+        _pending[:] = [entry for entry in _pending if entry not in gone]
     invalidate()
-    publish_change()
 
 
 def publish_change() -> None:
@@ -103,6 +135,8 @@ class TTLCache(Generic[V]):
         self._entries: dict[Hashable, tuple[float, int, V]] = {}
 
     def get(self, key: Hashable, load: Callable[[], V]) -> V:
+        if _pending:
+            _forget_rolled_back()
         now = time.monotonic()
         current = generation(now)  # read before loading: an answer is at least as new as its tag
         hit = self._entries.get(key)

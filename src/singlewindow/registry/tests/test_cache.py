@@ -104,3 +104,41 @@ def test_the_stamp_moves_when_the_write_commits():
         cache.changed()
         assert stamp() == before
     assert stamp() not in (before, None)
+
+
+def test_answers_read_in_a_transaction_that_changed_them_are_forgotten_if_it_rolls_back(monkeypatch):
+    CacheClock(monkeypatch)
+    load, answers = Loads(), cache.TTLCache[int]()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        cache.changed()
+        assert answers.get("key", load) == 1  # may hold the transaction's own writes
+        raise RuntimeError("rolled back")
+    assert answers.get("key", load) == 2
+    assert answers.get("key", load) == 2
+    assert cache._pending == []
+
+
+def test_a_savepoint_rolled_back_inside_a_transaction_that_goes_on_is_seen_too(monkeypatch):
+    CacheClock(monkeypatch)
+    load, answers = Loads(), cache.TTLCache[int]()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                cache.changed()
+                answers.get("key", load)
+                raise RuntimeError("savepoint rolled back")
+        except RuntimeError:
+            pass
+        assert answers.get("key", load) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_leaves_nothing_pending(monkeypatch):
+    CacheClock(monkeypatch)
+    load, answers = Loads(), cache.TTLCache[int]()
+    with transaction.atomic():
+        cache.changed()
+        answers.get("key", load)
+    assert cache._pending == []
+    assert answers.get("key", load) == 2  # the commit forgot it
+    assert answers.get("key", load) == 2
