@@ -84,11 +84,10 @@ def _forget_rolled_back() -> None:
     connection = transaction.get_connection()
     queued = {id(entry[1]) for entry in connection.run_on_commit}
     with _lock:
-        mine = [(c, done) for c, done in _pending if c is connection]
-        gone = [(c, done) for c, done in mine if id(done) not in queued]
-        if not gone:
+        kept = [(c, done) for c, done in _pending if c is not connection or id(done) in queued]
+        if len(kept) == len(_pending):
             return
-        _pending[:] = [entry for entry in _pending if entry not in gone]
+        _pending[:] = kept
     invalidate()
 
 
