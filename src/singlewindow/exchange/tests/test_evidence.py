@@ -308,6 +308,17 @@ TAMPERING: dict[str, tuple[Tamper, int, str]] = {
         5,
         "checkpoint at tree size 5: root or signature does not verify",
     ),
+    **{
+        f"body-not-a-json-object-rechained-{label}": (
+            lambda log, body=body: (EvidenceEntry.objects.filter(seq=4).update(body=body), rechain()),
+            4,
+            "entry 4: body is not a JSON object",
+        )
+        for label, body in {
+            "text": "not json", "array": '["kind"]', "trailing": '{"kind":"message.received"} {}',
+            "leading-space": ' {"kind":"message.received"}', "deep": "[" * 100_000 + "]" * 100_000,
+        }.items()
+    },
     "checkpoint-root": (
         lambda log: Checkpoint.objects.filter(tree_size=5).update(root_hash="0" * 64),
         5,
@@ -370,6 +381,44 @@ def test_tampering_is_found_at_the_right_entry(log: Log, name: str) -> None:
     assert report.ok is False
     assert report.first_bad_seq == first_bad
     assert report.problem.startswith(problem), report.problem
+
+
+def test_stopping_early_in_a_long_log_leaves_the_transaction_usable(log: Log, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Verification stops at the first bad entry with megabytes of rows still on their way; on
+    PostgreSQL it reads them rather than cancel the query, which would abort the caller's
+    transaction (here the test's). Small chunks, so that the first arrives long before the last."""
+    monkeypatch.setattr(evidence, "STREAM_ROWS", 10)
+    last = EvidenceEntry.objects.get(seq=9)
+    padding = "x" * 4000
+    EvidenceEntry.objects.bulk_create(
+        EvidenceEntry(seq=seq, kind="message.rejected", recorded_at=last.recorded_at, body=padding,
+                      leaf_hash="0" * 64, chain_hash="0" * 64)
+        for seq in range(10, 5010)
+    )
+    EvidenceEntry.objects.filter(seq=2).update(leaf_hash="f" * 64)
+    report = evidence.verify_evidence()
+    assert (report.ok, report.first_bad_seq) == (False, 2)
+    assert EvidenceEntry.objects.count() == 5009
+
+
+def test_an_older_libpq_streams_row_by_row(log: Log, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks of rows need libpq 17 (psycopg's binary package bundles a newer one)."""
+    assert evidence._stream_chunk() == evidence.STREAM_ROWS
+    monkeypatch.setattr(evidence.psycopg.pq, "version", lambda: 160004)
+    assert evidence._stream_chunk() == 1
+    assert (evidence.verify_evidence().ok, evidence.verify_evidence().entries) == (True, 9)
+
+
+@pytest.mark.parametrize("rows_per_chunk", [1, 2, 4])
+def test_verification_reads_the_log_in_chunks(log: Log, monkeypatch: pytest.MonkeyPatch, rows_per_chunk: int) -> None:
+    """Chunk boundaries (PostgreSQL streams ``STREAM_ROWS`` at a time) fall anywhere in the log."""
+    monkeypatch.setattr(evidence, "STREAM_ROWS", rows_per_chunk)
+    assert (evidence.verify_evidence().ok, evidence.verify_evidence().entries) == (True, 9)
+    EvidenceEntry.objects.filter(seq=6).update(message_id=None)
+    report = evidence.verify_evidence()
+    assert (report.ok, report.first_bad_seq) == (False, 6)
+    assert report.problem == "entry 6: columns differ from the hashed body"
+    assert EvidenceEntry.objects.count() == 9
 
 
 def test_rewrite_resigned_with_a_foreign_key_is_found(log: Log) -> None:
