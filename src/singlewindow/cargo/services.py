@@ -25,7 +25,7 @@ from singlewindow.cargo.models import (
     ReportState,
     SignOff,
 )
-from singlewindow.exchange.models import EvidenceEntry
+from singlewindow.exchange.evidence import AppendedEntry
 from singlewindow.exchange.services import record_state_change
 from singlewindow.registry import cache
 from singlewindow.registry.actors import Actor
@@ -48,7 +48,7 @@ def bill_ucr(bill: Bill) -> str | None:
 
 
 def _record(bill: Bill, organisation: Organisation, step: str, actor: Actor, en: str, zh: str, *,
-            ucr: str | None = None, **fields: object) -> EvidenceEntry:
+            ucr: str | None = None, **fields: object) -> AppendedEntry:
     return record_state_change(
         organisation=organisation, kind=f"cargo.{step}", ucr=ucr or bill_ucr(bill),
         fields={"bill": bill.number, "carrier": bill.carrier.code, "actor": actor.label[:200], **fields},
@@ -105,7 +105,7 @@ def _kind(bill: Bill, receipt: Receipt) -> str:
 
 
 def _sign(report: DiscrepancyReport, organisation: Organisation, action: str, actor: Actor, note: str,
-          entry: EvidenceEntry) -> None:
+          entry: AppendedEntry) -> None:
     SignOff.objects.create(report=report, organisation=organisation, action=action, actor=actor.label[:200],
                            note=note[:500], at=entry.recorded_at, evidence_seq=entry.seq)
 

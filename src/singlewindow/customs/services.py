@@ -19,8 +19,7 @@ from singlewindow.customs.models.cases import Case, CaseEvent
 from singlewindow.customs.models.cases import CaseState as S
 from singlewindow.customs.models.selection import Channel
 from singlewindow.datamodel.datasets import Declaration
-from singlewindow.exchange.evidence import Results, seq_param, seq_sql
-from singlewindow.exchange.models import EvidenceEntry
+from singlewindow.exchange.evidence import AppendedEntry, Results, seq_param, seq_sql
 from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.exchange.services import StateChange, record_state_change, record_state_changes
 from singlewindow.registry.actors import Actor
@@ -253,7 +252,7 @@ def _write_events(case: Case, records: list[tuple[StateChange, CaseEvent]], *,
     ``first``'s statements before them; the events and the round trip's results."""
     fields = ("case", "at", "from_state", "to_state", "actor", "note_en", "note_zh", "data", "evidence_seq")
 
-    def event_rows(entries: list[EvidenceEntry], batch: Batch) -> None:
+    def event_rows(entries: list[AppendedEntry], batch: Batch) -> None:
         index.append(batch.insert(CaseEvent, [
             {**{name: case.pk if name == "case" else getattr(event, name) for name in fields},
              "evidence_seq": seq_param(entry)}

@@ -43,9 +43,9 @@ def seq_sql() -> str:
     return _statements()[2]
 
 
-def seq_param(entry: EvidenceEntry) -> int:
+def seq_param(entry: AppendedEntry) -> int:
     """The parameter of ``seq_sql`` for ``entry``: how many entries of its burst follow it."""
-    return int(entry._from_last)  # type: ignore[attr-defined]
+    return entry.from_last
 
 
 def _statements() -> tuple[str, str, str]:
@@ -77,8 +77,27 @@ def _statements() -> tuple[str, str, str]:
 _STATEMENTS: dict[str, tuple[str, str, str]] = {}
 
 
+@dataclass
+class AppendedEntry:
+    """An entry on its way into the log: its body and leaf hash are built before the evidence lock,
+    its sequence number and chain hash are known once the append has run (``seq`` is 0 until then).
+
+    A plain value, not an ``EvidenceEntry`` model instance: no caller saves or queries it, and
+    building a model instance was a measurable share of a submission's CPU.
+    """
+
+    kind: str
+    recorded_at: datetime
+    message_id: uuid.UUID | None
+    body: str
+    leaf_hash: str
+    chain_hash: str = ""
+    seq: int = 0
+    from_last: int = 0  # how many entries of its burst follow it: ``seq_param``
+
+
 def new_entry(kind: str, fields: dict[str, Any], *, message_id: uuid.UUID | None = None,
-              at: datetime) -> EvidenceEntry:
+              at: datetime) -> AppendedEntry:
     """An entry's canonical body and leaf hash; its place in the log is given when it is appended.
 
     The body does not name its sequence number (the chain hash and the Merkle tree fix an
@@ -90,11 +109,11 @@ def new_entry(kind: str, fields: dict[str, Any], *, message_id: uuid.UUID | None
     if message_id is not None:
         body_dict["message_id"] = str(message_id)
     body = canonical_json(body_dict)
-    return EvidenceEntry(kind=kind, recorded_at=at, message_id=message_id, body=body.decode(),
-                         leaf_hash=merkle.leaf_hash(body).hex(), chain_hash="")
+    return AppendedEntry(kind=kind, recorded_at=at, message_id=message_id, body=body.decode(),
+                         leaf_hash=merkle.leaf_hash(body).hex())
 
 
-def _queue_appends(batch: Batch, entries: Sequence[EvidenceEntry]) -> int:
+def _queue_appends(batch: Batch, entries: Sequence[AppendedEntry]) -> int:
     """PostgreSQL: queue one statement per entry that advances the head and inserts the entry.
 
     The first takes the head's row lock; the transaction holds it to the commit. Returns the
@@ -108,7 +127,7 @@ def _queue_appends(batch: Batch, entries: Sequence[EvidenceEntry]) -> int:
     return first
 
 
-def _append_here(entries: Sequence[EvidenceEntry]) -> None:
+def _append_here(entries: Sequence[AppendedEntry]) -> None:
     """SQLite: advance the head, chain the entries in Python and write them (the database lock
     is already the transaction's: SQLite has one writer)."""
     count = len(entries)
@@ -140,7 +159,7 @@ def _run_locked_committing(batch: Batch) -> Results:
 
 def append_evidence(
     kind: str, fields: dict[str, Any], *, message_id: uuid.UUID | None = None, at: datetime | None = None,
-) -> EvidenceEntry:
+) -> AppendedEntry:
     """Append one entry; must run inside the caller's transaction, which then holds the lock."""
     return append_evidence_many([NewEvidence(kind, fields, message_id=message_id, at=at)])[0][0]
 
@@ -160,8 +179,8 @@ Results = list[list[tuple[Any, ...]]]
 
 def append_evidence_many(
     items: Sequence[NewEvidence], *, batch: Batch | None = None,
-    then: Callable[[list[EvidenceEntry], Batch], None] | None = None,
-) -> tuple[list[EvidenceEntry], Results]:
+    then: Callable[[list[AppendedEntry], Batch], None] | None = None,
+) -> tuple[list[AppendedEntry], Results]:
     """``append_evidence_in`` for a caller whose transaction is open: its rows and the entries in one
     round trip, the lock held from that round trip to the commit.
 
@@ -183,8 +202,8 @@ def round_trip_commits_itself() -> bool:
 
 def append_evidence_in(
     batch: Batch, items: Sequence[NewEvidence],
-    then: Callable[[list[EvidenceEntry], Batch], None] | None = None,
-) -> tuple[list[EvidenceEntry], Results]:
+    then: Callable[[list[AppendedEntry], Batch], None] | None = None,
+) -> tuple[list[AppendedEntry], Results]:
     """Append entries, in order, in the one round trip of the caller's ``batch``.
 
     The entries' bodies and leaf hashes are built first, without the lock. The statements
@@ -207,7 +226,7 @@ def append_evidence_in(
     now = timezone.now()
     entries = [new_entry(item.kind, item.fields, message_id=item.message_id, at=item.at or now) for item in items]
     for offset, entry in enumerate(entries):
-        entry._from_last = len(entries) - 1 - offset  # type: ignore[attr-defined]
+        entry.from_last = len(entries) - 1 - offset
     if database_vendor() != "postgresql":
         with transaction.atomic(savepoint=False):
             unlocked = len(batch.statements)

@@ -30,6 +30,7 @@ from singlewindow.datamodel.validation import validate_decoded
 from singlewindow.exchange import dispatch, jws, receipts, routing
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import (
+    AppendedEntry,
     NewEvidence,
     Results,
     append_evidence,
@@ -42,7 +43,6 @@ from singlewindow.exchange.models import (
     Consignment,
     ConsignmentParty,
     Delivery,
-    EvidenceEntry,
     Message,
     WebhookEndpoint,
 )
@@ -326,10 +326,10 @@ class PendingStore:
         }, message_id=message_id, at=now)
         self._rows: list[dict[str, Any]] = []
         self._deliveries_at = -1
-        self._entry: EvidenceEntry | None = None
+        self._entry: AppendedEntry | None = None
         self.message: Message | None = None
 
-    def write(self, entry: EvidenceEntry, batch: Batch) -> None:
+    def write(self, entry: AppendedEntry, batch: Batch) -> None:
         """Queue the message and its deliveries, which name ``entry``'s sequence number."""
         prepared, envelope, now = self.prepared, self.prepared.envelope, self.now
         message = Message(

@@ -18,6 +18,7 @@ from singlewindow.datamodel.issues import Issue
 from singlewindow.exchange import intake
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import (
+    AppendedEntry,
     NewEvidence,
     Results,
     append_evidence,
@@ -25,7 +26,7 @@ from singlewindow.exchange.evidence import (
     seq_param,
     seq_sql,
 )
-from singlewindow.exchange.models import Delivery, EvidenceEntry, TimelineEvent, WebhookEndpoint
+from singlewindow.exchange.models import Delivery, TimelineEvent, WebhookEndpoint
 from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.registry import cache
 from singlewindow.registry.actors import Actor
@@ -97,7 +98,7 @@ def acknowledge_delivery(*, delivery: Delivery, actor: Actor, locked: bool = Fal
     first = Batch()
     first.add(*update_statement(Delivery, delivery.pk, values))
 
-    def timeline(entries: list[EvidenceEntry], batch: Batch) -> None:
+    def timeline(entries: list[AppendedEntry], batch: Batch) -> None:
         if delivery.message.consignment_id is None:
             return
         recipient = delivery.recipient
@@ -193,7 +194,7 @@ class StateChange:
 
 @transaction.atomic
 def record_state_change(*, organisation: Organisation, kind: str, fields: dict[str, object], ucr: str | None,
-                        title_en: str, title_zh: str, message_id: uuid.UUID | None = None) -> EvidenceEntry:
+                        title_en: str, title_zh: str, message_id: uuid.UUID | None = None) -> AppendedEntry:
     """A participant's own state change (a customs case selected, a permit approved…): one
     evidence entry and, when the consignment is known, one line on its timeline."""
     change = StateChange(organisation=organisation, kind=kind, fields=fields, ucr=ucr, title_en=title_en,
@@ -203,8 +204,8 @@ def record_state_change(*, organisation: Organisation, kind: str, fields: dict[s
 
 def record_state_changes(
     changes: Sequence[StateChange], *, first: Batch | None = None,
-    then: Callable[[list[EvidenceEntry], Batch], None] | None = None,
-) -> tuple[list[EvidenceEntry], Results]:
+    then: Callable[[list[AppendedEntry], Batch], None] | None = None,
+) -> tuple[list[AppendedEntry], Results]:
     """Several state changes, in order, in one round trip, which takes the evidence lock.
 
     Each gets its evidence entry and, when its consignment is known, its timeline line; a
@@ -233,7 +234,7 @@ def record_state_changes(
             notices.append((len(items), pending))
             items.append(pending.evidence)
 
-    def lines(all_entries: list[EvidenceEntry], locked: Batch) -> None:
+    def lines(all_entries: list[AppendedEntry], locked: Batch) -> None:
         entries[:] = [all_entries[i] for i in owned]
         # A change naming a consignment not known (yet) gets no line: its row finds no consignment.
         locked.insert(TimelineEvent, [{
@@ -247,7 +248,7 @@ def record_state_changes(
         if then is not None:
             then(entries, locked)
 
-    entries: list[EvidenceEntry] = []
+    entries: list[AppendedEntry] = []
     try:
         _, results = append_evidence_many(items, batch=batch, then=lines)
     except IntegrityError as error:

@@ -31,8 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.codelists import normalise_hs
-from singlewindow.exchange.evidence import seq_param, seq_sql
-from singlewindow.exchange.models import EvidenceEntry
+from singlewindow.exchange.evidence import AppendedEntry, seq_param, seq_sql
 from singlewindow.exchange.rows import Batch, insert_rows, next_id_statement, update_statement
 from singlewindow.exchange.services import StateChange, record_state_changes
 from singlewindow.permits.errors import REFUSALS, PermitError, PermitErrorCode, Refusal
@@ -364,7 +363,7 @@ def _write_off(line: PermitLine, request: _Request, office: Organisation, actor:
                  f"{request.item_sequence} 項），餘 {plain(after)}",
     )
 
-    def then(entries: list[EvidenceEntry], batch: Batch) -> None:
+    def then(entries: list[AppendedEntry], batch: Batch) -> None:
         batch.add(*_cite_entry(write_off_id, result, entries[0]))
 
     entries, _ = record_state_changes([change], first=first, then=then)
@@ -372,7 +371,7 @@ def _write_off(line: PermitLine, request: _Request, office: Organisation, actor:
     return Verification(result)
 
 
-def _cite_entry(write_off_id: int, result: dict[str, Any], entry: EvidenceEntry) -> tuple[str, list[Any]]:
+def _cite_entry(write_off_id: int, result: dict[str, Any], entry: AppendedEntry) -> tuple[str, list[Any]]:
     """The update storing the answer and the entry it cites, queued with the entry: its sequence
     number is known only to the database then, which writes it into the answer too."""
     quote = connection.ops.quote_name

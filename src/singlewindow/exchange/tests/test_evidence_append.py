@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from singlewindow.exchange import evidence
-from singlewindow.exchange.evidence import NewEvidence, append_evidence_many, seq_param, seq_sql
+from singlewindow.exchange.evidence import AppendedEntry, NewEvidence, append_evidence_many, seq_param, seq_sql
 from singlewindow.exchange.models import EvidenceEntry, EvidenceHead
 from singlewindow.exchange.rows import Batch
 from singlewindow.testing import race
@@ -18,11 +18,11 @@ from singlewindow.testing import race
 AT = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 
 
-def _burst(kinds: list[str]) -> tuple[list[EvidenceEntry], list[int]]:
+def _burst(kinds: list[str]) -> tuple[list[AppendedEntry], list[int]]:
     """Append entries of these kinds in one burst; each cites its sequence number back through SQL."""
     cited: list[int] = []
 
-    def then(entries: list[EvidenceEntry], batch: Batch) -> None:
+    def then(entries: list[AppendedEntry], batch: Batch) -> None:
         cited.extend(batch.add(f"SELECT {seq_sql()}", [seq_param(e)]) for e in entries)
 
     with transaction.atomic():
