@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,15 @@ def _pki_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_trust_cache() -> None:
+def _fresh_trust_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test starts with empty reference-data caches, and its process does not read the shared
+    cache stamp: within one process a change reaches the caches at once (``cache.changed``), the
+    stamp only tells other processes, and a read of it every few seconds would land in one query
+    count of a test and not in another. ``testing.CacheClock`` turns the reads back on."""
     from singlewindow.registry import cache
 
     cache.invalidate()
+    monkeypatch.setattr(cache, "_checked_at", math.inf)
 
 
 @pytest.fixture
