@@ -406,14 +406,16 @@ def test_an_older_libpq_streams_row_by_row(log: Log, monkeypatch: pytest.MonkeyP
     assert evidence._stream_chunk() == evidence.STREAM_ROWS
     monkeypatch.setattr(evidence.psycopg.pq, "version", lambda: 160004)
     assert evidence._stream_chunk() == 1
-    assert (evidence.verify_evidence().ok, evidence.verify_evidence().entries) == (True, 9)
+    intact = evidence.verify_evidence()
+    assert (intact.ok, intact.entries) == (True, 9)
 
 
 @pytest.mark.parametrize("rows_per_chunk", [1, 2, 4])
 def test_verification_reads_the_log_in_chunks(log: Log, monkeypatch: pytest.MonkeyPatch, rows_per_chunk: int) -> None:
     """Chunk boundaries (PostgreSQL streams ``STREAM_ROWS`` at a time) fall anywhere in the log."""
     monkeypatch.setattr(evidence, "STREAM_ROWS", rows_per_chunk)
-    assert (evidence.verify_evidence().ok, evidence.verify_evidence().entries) == (True, 9)
+    intact = evidence.verify_evidence()
+    assert (intact.ok, intact.entries) == (True, 9)
     EvidenceEntry.objects.filter(seq=6).update(message_id=None)
     report = evidence.verify_evidence()
     assert (report.ok, report.first_bad_seq) == (False, 6)
