@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -42,6 +43,14 @@ def _fresh_trust_cache(monkeypatch: pytest.MonkeyPatch) -> None:
 
     cache.invalidate()
     monkeypatch.setattr(cache, "_checked_at", math.inf)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Test users' passwords hashed with MD5: the real hasher's million PBKDF2 rounds cost half a second
+    per user, several seconds for every test world (seven users). A server a test starts as a process of
+    its own keeps the real hashers and could not check these; such tests use API tokens."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

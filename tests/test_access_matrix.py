@@ -38,10 +38,6 @@ RECIPIENT = {"declaration": "customs", "response": "trader_a"}
 TIMELINE_PARTIES = {"trader_a", "customs"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @dataclass
 class Scenario:

@@ -14,9 +14,7 @@ from singlewindow.customs.tests.conftest import code_lists, national_mapping_fil
 
 
 @pytest.fixture
-def cargo(db: None, tmp_path: Path, national_mapping_file: Path, code_lists: None, nz_group: Any,  # noqa: F811
-          settings: Any) -> CargoWorld:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast logins for test users
+def cargo(db: None, tmp_path: Path, national_mapping_file: Path, code_lists: None, nz_group: Any) -> CargoWorld:  # noqa: F811
     SelectionSettings.objects.update_or_create(pk=1, defaults={
         "random_c2_percent": Decimal(0), "random_c3_percent": Decimal(0)})  # C1 unless a rule hits
     return build_cargo_world(tmp_path, national_mapping_file)

@@ -15,9 +15,8 @@ from singlewindow.cargo.models import Bill, Conveyance, Manifest
 
 @pytest.mark.django_db
 def test_the_demo_world_has_manifests_an_arrival_and_the_example_bill_received(
-        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, settings: object) -> None:
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SW_DATA_DIR", str(tmp_path))
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     demo.seed()
     sea = Manifest.objects.get(carrier__code="tw-carrier-oceanic", reference="OCEA-DEMO-0001")
     assert sea.office.code == "tw-customs-keelung" and sea.version == 1

@@ -17,9 +17,7 @@ __all__ = ["browser"]
 pytestmark = pytest.mark.browser
 
 
-def test_the_warehouse_tallies_and_reports_on_a_phone(browser: Any, transactional_db: None, live_server: Any,
-                                                      settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_the_warehouse_tallies_and_reports_on_a_phone(browser: Any, transactional_db: None, live_server: Any) -> None:
     cargo = build_cargo_world()
     send(Client(), cargo["carrier"], manifest("M-PHONE", [master("OCBL-PHONE-0001", 10)]), "m-phone")
     bill = Bill.objects.get(number="OCBL-PHONE-0001")

@@ -1,6 +1,5 @@
 """Fixtures for the code list tests: loaded lists, registered agencies, a back-office user."""
 
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -19,10 +18,6 @@ AGENCIES = (
     ("tw-aphia", "Animal and Plant Health Inspection Agency"),
 )
 
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

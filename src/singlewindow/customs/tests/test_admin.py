@@ -14,8 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def superuser(db: None, settings) -> User:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def superuser(db: None) -> User:
     return User.objects.create_superuser("root", "", "pw-root-12345")
 
 

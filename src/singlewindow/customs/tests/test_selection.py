@@ -385,8 +385,7 @@ def test_demo_rules_load_once_and_select_as_described() -> None:
 
 
 @pytest.mark.django_db
-def test_a_changed_rule_is_used_at_once_in_the_writing_process(client: Any, settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_a_changed_rule_is_used_at_once_in_the_writing_process(client: Any) -> None:
     client.force_login(User.objects.create_superuser("root", "", "pw-root-12345"))
     assert store.current_rules().rules == ()
     response = client.post("/admin/customs/selectionrule/add/", {
@@ -433,8 +432,7 @@ def test_a_malformed_rule_is_refused_and_nothing_is_saved(fields: dict[str, Any]
 
 
 @pytest.mark.django_db
-def test_the_back_office_refuses_a_bad_rule_and_a_second_settings_row(client: Any, settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_the_back_office_refuses_a_bad_rule_and_a_second_settings_row(client: Any) -> None:
     client.force_login(User.objects.create_superuser("root", "", "pw-root-12345"))
     response = client.post("/admin/customs/selectionrule/add/", {
         "code": "bad", "kind": "origin", "value": "China", "channel": "C3", "weight": "0", "reason_en": "x",

@@ -39,10 +39,6 @@ PROBLEM = "application/problem+json"
 CSRF_TOKEN = "abcdefghijklmnopqrstuvwxyzABCDEF"  # a 32-character CSRF secret
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 # --- helpers ------------------------------------------------------------------------------
 

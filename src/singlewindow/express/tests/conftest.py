@@ -23,10 +23,6 @@ MASTER = make_awb("297", 1234567)  # 297-12345675
 CAPACITY = 2
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def party(code: str, name: str, roles: tuple[str, ...], business_id: str) -> testing.Party:
     org = registry.create_organisation(code=code, name_en=f"Org {name}", name_zh=f"機構{name}", roles=roles,

@@ -29,10 +29,6 @@ from singlewindow.registry.actors import Actor
 DUE = LAPTOP_DUE
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @dataclass
 class Pay:

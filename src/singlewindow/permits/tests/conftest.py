@@ -45,10 +45,6 @@ TARIFF = (
 NUMBER = "TP-0001"
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 def decision(*, number: str = NUMBER, holder: str = "30000002", code: str = "approved",
              lines: tuple[tuple[int, str, str, str], ...] = ((1, "847130", "PCE", "25"),),

@@ -34,10 +34,6 @@ R = OrganisationRole
 SEND, RECEIVE = AccessGrant.Direction.SEND, AccessGrant.Direction.RECEIVE
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings: Any) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
 
 @pytest.fixture
 def root() -> pki.KeyPair:
