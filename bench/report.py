@@ -112,7 +112,25 @@ def _slice_lines(results: dict[str, Any]) -> list[str]:
         q1, median, q3 = statistics.quantiles(pairs, n=4)
         lines.append("- intake / floor by pair of neighbouring slices: " + ", ".join(f"{r:.2f}" for r in pairs)
                      + f" (median {median:.2f}, middle half {q1:.2f} to {q3:.2f})")
+    floor, intake = phases.get("floor_max"), phases.get("intake_max")
+    if floor and intake and floor["completed"] and intake["completed"]:
+        floor_ms, intake_ms = cpu_ms_per_answer(floor), cpu_ms_per_answer(intake)
+        lines.append(
+            f"- CPU per answer (web, PostgreSQL, load generator): intake {intake_ms:.2f} ms, floor {floor_ms:.2f} ms, "
+            f"a ratio of {floor_ms / intake_ms:.2f}: the throughput ratio had both kept the same cores busy "
+            f"(the floor kept {_busy(floor):.2f}, intake {_busy(intake):.2f})")
     return [*lines, ""] if lines else []
+
+
+def cpu_ms_per_answer(phase: dict[str, Any]) -> float:
+    """The benchmark's own CPU per answered request: gunicorn, PostgreSQL's backends and the load generator."""
+    spent = sum(float(phase[key]) for key in ("web_cpu_s", "pg_bench_cpu_s", "loadgen_cpu_s"))
+    return 1000 * spent / int(phase["completed"])
+
+
+def _busy(phase: dict[str, Any]) -> float:
+    """Cores the whole machine kept busy during a phase."""
+    return float(phase["machine_busy_cpu_s"]) / float(phase["wall_s"] or 1.0)
 
 
 def _per_request(phase: dict[str, Any], key: str) -> str:
@@ -153,8 +171,7 @@ def _phase_rows(results: dict[str, Any]) -> list[str]:
         label = PHASE_LABELS.get(name) or (
             f"intake, fixed {name.rsplit('_', 1)[1]}/s (open loop)" if name.startswith("intake_fixed")
             else name)
-        wall = phase["wall_s"] or 1.0
-        busy = phase["machine_busy_cpu_s"] / wall
+        busy = _busy(phase)
         others = other_cores(phase)
         rows.append(
             f"| {label} | {phase['completed']:,} | {phase['rate']:.0f} | {phase['p50_ms']:.1f} | "
