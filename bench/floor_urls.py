@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.csrf import csrf_exempt
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from singlewindow import urls as app_urls
 from singlewindow.exchange import jws
+from singlewindow.exchange.rows import Batch
 
 INSERT = "INSERT INTO bench_floor (digest, received_at) VALUES (%s, now())"
 
@@ -19,14 +19,21 @@ INSERT = "INSERT INTO bench_floor (digest, received_at) VALUES (%s, now())"
 @csrf_exempt
 @require_POST
 def floor_view(request: HttpRequest) -> HttpResponse:
-    """The floor: one detached-signature verification over the body and one insert."""
+    """The floor: one detached-signature verification over the body and one insert.
+
+    The insert takes the path intake's writes take (``rows.Batch``: one pipelined round trip). Through
+    a Django cursor it would first cost a round trip of its own: with ``CONN_HEALTH_CHECKS`` Django
+    checks a persistent connection with a query before a request's first cursor, which intake's
+    pipeline does not open, and the floor would be measured slower than the work it stands for.
+    """
     body = request.body
     try:
         jws.verify_detached(request.headers.get("X-SW-Signature", ""), body)
     except jws.SignatureError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
-    with connection.cursor() as cursor:
-        cursor.execute(INSERT, [hashlib.sha256(body).hexdigest()])
+    insert = Batch()
+    insert.add(INSERT, [hashlib.sha256(body).hexdigest()])
+    insert.run()
     return HttpResponse(status=201)
 
 
