@@ -37,7 +37,9 @@ def floor_view(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=201)
 
 
+# The floor comes first: behind the application's patterns, resolving its path would try some thirty
+# of them, where intake's is found among the first few.
 urlpatterns: list[URLPattern | URLResolver] = [
-    *app_urls.urlpatterns,  # type: ignore[list-item]
     path("bench/floor", floor_view, name="bench-floor"),
+    *app_urls.urlpatterns,  # type: ignore[list-item]
 ]
