@@ -439,8 +439,7 @@ def render_exchange(results: dict[str, Any]) -> str:
         "- The floor baseline pays the same HTTP, WSGI and middleware costs as intake but no "
         "authentication, validation, authorisation, certificate-chain check, routing, "
         "evidence chaining, receipt signing or consignment bookkeeping. Its insert goes through "
-        "the same pipelined round trip as intake's writes: through a Django cursor it would also "
-        "pay Django's per-request connection health check, a round trip intake does not make.",
+        "the same connection check and pipelined round trip as intake's writes.",
     ]
     return "\n".join(lines) + "\n"
 

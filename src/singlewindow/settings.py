@@ -80,6 +80,10 @@ def _database() -> dict[str, object]:
         }
         db["CONN_MAX_AGE"] = 0
     else:
+        if db["ENGINE"] == "django.db.backends.postgresql":
+            # Django's backend, whose health check asks the socket before sending ``SELECT 1`` (see
+            # ``singlewindow.pgbackend.base``): a quiet connection passes without a round trip.
+            db["ENGINE"] = "singlewindow.pgbackend"
         db["CONN_HEALTH_CHECKS"] = True
         # Parameters are bound server-side and a statement run five times on a connection is
         # prepared, so PostgreSQL parses and plans the ORM's repeated queries once instead of on

@@ -19,7 +19,7 @@ from typing import Any
 
 import uuid6
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from singlewindow.codelists.selectors import code_lists
@@ -76,6 +76,10 @@ class IntakeResult:
     def receipt(self) -> dict[str, Any]:
         """The signed receipt the sender gets (signed now, after the commit: see ``receipts``)."""
         return receipts.receipt_for(self.message, self.leaf_hash)
+
+    def receipt_json(self) -> bytes:
+        """``receipt`` as the JSON document the API answers with (see ``receipts.receipt_json``)."""
+        return receipts.receipt_json(self.message, self.leaf_hash)
 
 
 def new_message_id() -> uuid.UUID:
@@ -324,6 +328,7 @@ class PendingStore:
             "client_reference": envelope.client_reference, "payload_sha256": prepared.digest,
             "signer": prepared.signer, "ucr": ucr, "recipients": sorted(r.code for r in prepared.recipients),
         }, message_id=message_id, at=now)
+        self._row: dict[str, Any] = {}
         self._rows: list[dict[str, Any]] = []
         self._deliveries_at = -1
         self._entry: AppendedEntry | None = None
@@ -332,22 +337,21 @@ class PendingStore:
     def write(self, entry: AppendedEntry, batch: Batch) -> None:
         """Queue the message and its deliveries, which name ``entry``'s sequence number."""
         prepared, envelope, now = self.prepared, self.prepared.envelope, self.now
-        message = Message(
-            id=self.message_id, message_type=envelope.message_type, sender=prepared.sender,
-            sent_by=prepared.actor.label[:200], client_reference=envelope.client_reference,
-            format=prepared.format, content_type=envelope.content_type[:100],
-            payload=envelope.payload, payload_sha256=prepared.digest, signature=envelope.signature,
-            signer_fingerprint=prepared.signer, received_at=now,
-        )
+        self._row = row = {
+            "id": self.message_id, "message_type": envelope.message_type, "sent_by": prepared.actor.label[:200],
+            "client_reference": envelope.client_reference, "format": prepared.format,
+            "content_type": envelope.content_type[:100], "payload": envelope.payload,
+            "payload_sha256": prepared.digest, "signature": envelope.signature,
+            "signer_fingerprint": prepared.signer, "received_at": now,
+        }
         pushed, position = self._pushed, seq_param(entry)
-        self._rows = [{"message": message.id, "recipient": r.pk, "seq": position,
+        self._rows = [{"message": self.message_id, "recipient": r.pk, "seq": position,
                        "state": Delivery.State.PENDING,
                        "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
                        "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
                       for r in prepared.recipients]
         expressions = {"evidence_seq": seq_sql(), **(consignment_by_ucr() if self.ucr else {})}
-        stored = insert_statement(Message, [{**{f: getattr(message, f) for f in _MESSAGE_FIELDS},
-                                             "sender": prepared.sender.pk, "consignment": self.ucr or None,
+        stored = insert_statement(Message, [{**row, "sender": prepared.sender.pk, "consignment": self.ucr or None,
                                              "evidence_seq": position}], expressions=expressions)
         # Every prepared message has a recipient (``NO_ROUTE`` otherwise).
         delivered = insert_statement(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
@@ -356,19 +360,19 @@ class PendingStore:
         else:
             batch.add(*stored)
             self._deliveries_at = batch.add(*delivered)
-        self.message, self._entry = message, entry
+        self._entry = entry
 
     def finish(self, results: Results) -> Message:
         """The stored message; its deliveries are queued for push and engines after commit.
 
         ``results``: the round trip that ran the statements queued on creation and by ``write``.
         """
-        if self.message is None:
+        if self._entry is None:
             raise RuntimeError("finish() before write()")
-        assert self._entry is not None
-        self.message.evidence_seq = seq = self._entry.seq
-        if self._consignment_at is not None:
-            self.message.consignment_id = int(results[self._consignment_at][0][0])
+        seq = self._entry.seq
+        consignment = int(results[self._consignment_at][0][0]) if self._consignment_at is not None else None
+        self.message = _stored_message({**self._row, "sender_id": self.prepared.sender.pk,
+                                        "consignment_id": consignment, "evidence_seq": seq}, self.prepared.sender)
         ids = [r[0] for r in results[self._deliveries_at]]
         work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
                 for i, row in zip(ids, self._rows, strict=True)]
@@ -377,8 +381,17 @@ class PendingStore:
         return self.message
 
 
-_MESSAGE_FIELDS = ("id", "message_type", "sent_by", "client_reference", "format", "content_type", "payload",
-                   "payload_sha256", "signature", "signer_fingerprint", "received_at")
+def _stored_message(values: Mapping[str, Any], sender: Organisation) -> Message:
+    """The instance of a message row just written, from its values by column (``attname``), its sender
+    known without a query: built as from a query's row, which costs half of building one from keywords."""
+    message = Message.from_db(DEFAULT_DB_ALIAS, _message_columns(), [values[name] for name in _message_columns()])
+    Message.sender.field.set_cached_value(message, sender)
+    return message
+
+
+@cache
+def _message_columns() -> tuple[str, ...]:
+    return tuple(field.attname for field in Message._meta.concrete_fields)
 
 
 _UPSERTED = MappingProxyType({"consignment": "(SELECT id FROM upserted)"})

@@ -23,6 +23,21 @@ def receipt_for(message: Message, leaf_hash: str | None = None) -> dict[str, Any
 
     ``leaf_hash`` is its evidence entry's, when the caller has it; otherwise it is read.
     """
+    body, _, signature = _signed(message, leaf_hash)
+    return {"receipt": body, "signature": signature}
+
+
+def receipt_json(message: Message, leaf_hash: str | None = None) -> bytes:
+    """``receipt_for`` as the JSON document intake answers with, whose ``receipt`` member is the very bytes
+    signed: the body is encoded once, for the signature and the answer alike, and a client that keeps the
+    member's text can check the signature over it as received."""
+    _, signed, signature = _signed(message, leaf_hash)
+    # A compact JWS is base64url and dots: a JSON string as it is.
+    return b'{"receipt":' + signed + b',"signature":"' + signature.encode("ascii") + b'"}'
+
+
+def _signed(message: Message, leaf_hash: str | None) -> tuple[dict[str, Any], bytes, str]:
+    """(the receipt's body, its canonical bytes, the Single Window's detached signature over them)."""
     if message.evidence_seq is None:
         raise ValueError(f"message {message.id} has no evidence entry")
     if leaf_hash is None:
@@ -33,9 +48,9 @@ def receipt_for(message: Message, leaf_hash: str | None = None) -> dict[str, Any
         "payload_sha256": message.payload_sha256, "evidence_seq": message.evidence_seq,
         "leaf_hash": leaf_hash, "received_at": message.received_at.isoformat(),
     }
+    signed = canonical_json(body)
     identity = signing_identity()
-    signature = jws.sign_detached(canonical_json(body), identity.private_key, identity.chain)
-    return {"receipt": body, "signature": signature}
+    return body, signed, jws.sign_detached(signed, identity.private_key, identity.chain)
 
 
 def receipts_for(messages: list[Message]) -> dict[Any, dict[str, Any]]:

@@ -292,6 +292,9 @@ class Batch:
     def _run_together(self) -> list[list[tuple[Any, ...]]]:
         """PostgreSQL: one pipeline, or one multi-statement query when a statement is too large to bind."""
         db = default_database()
+        # As Django does before a cursor's first query in a request: a persistent connection the
+        # server has closed since is replaced instead of failing the request.
+        db.close_if_health_check_failed()
         db.ensure_connection()
         if _pipelined(self.statements):
             # The text and the flat parameters are for Django's query log and execute wrappers only.

@@ -30,8 +30,9 @@ def test_signed_declaration_is_received_routed_and_receipted(client, world):
     assert message.sender == world["trader_a"].organisation
     assert receipt["payload_sha256"] == message.payload_sha256
     # the receipt is signed by the Single Window over its canonical bytes
-    signed = jws.verify_detached(body["signature"], json.dumps(
-        receipt, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode())
+    canonical = json.dumps(receipt, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    signed = jws.verify_detached(body["signature"], canonical)
+    assert response.content.startswith(b'{"receipt":' + canonical + b',')  # the member is the signed bytes
     assert signed.chain[0].subject.rfc4514_string().find("Single Window") >= 0
     # routed to the customs office named in the declaration, and only there
     assert [d.recipient.code for d in Delivery.objects.filter(message=message)] == ["t-customs-kel"]
