@@ -384,6 +384,7 @@ def _entry_rows() -> Iterator[tuple[int, str, str | None, str, str, str]]:
                            f"FROM {table} ORDER BY seq")
             yield from cursor
         return
+    connection.close_if_health_check_failed()  # as before a Django cursor's first query
     connection.ensure_connection()
     with connection.connection.cursor() as cursor:
         rows = cursor.stream(f"SELECT seq, kind, message_id::text, body, leaf_hash, chain_hash "  # noqa: S608

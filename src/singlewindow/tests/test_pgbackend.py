@@ -3,6 +3,7 @@ server ended is replaced before a request uses it, intake's pipelined write incl
 
 from __future__ import annotations
 
+import math
 import select
 import time
 from typing import Any
@@ -15,6 +16,7 @@ from django.test import Client
 from singlewindow import testing
 from singlewindow.exchange.models import Message
 from singlewindow.exchange.rows import Batch
+from singlewindow.pgbackend import base
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # outside a test's transaction, as between requests
@@ -56,28 +58,57 @@ def _end_backend(pid: int) -> None:
     _until_readable()
 
 
-def test_a_quiet_connection_passes_without_a_query(monkeypatch: pytest.MonkeyPatch) -> None:
-    _backend_pid()
+def _asked(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The calls of Django's own check (``SELECT 1``) from now on."""
     asked: list[Any] = []
     monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "is_usable", lambda: asked.append(True) or True)
+    return asked
+
+
+def test_a_quiet_connection_a_request_just_used_passes_without_a_query(monkeypatch: pytest.MonkeyPatch) -> None:
+    _backend_pid()
+    asked = _asked(monkeypatch)
     _new_request()
     connection.close_if_health_check_failed()
     assert connection.health_check_done and not asked
+
+
+def test_a_connection_no_request_used_lately_gets_djangos_own_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One that died without a word (its server's host gone) is quiet too: only a query shows it."""
+    _backend_pid()
+    _new_request()
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    wrapper.used_at -= base.RECENT_SECONDS  # type: ignore[attr-defined]
+    asked = _asked(monkeypatch)
+    connection.close_if_health_check_failed()
+    assert asked and connection.health_check_done
+
+
+def test_a_request_that_failed_does_not_vouch_for_its_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    _backend_pid()  # the request used the connection...
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    wrapper.used_at = -math.inf  # type: ignore[attr-defined]
+    wrapper.errors_occurred = True  # ...and one of its queries failed
+    asked = _asked(monkeypatch)
+    connection.close_if_unusable_or_obsolete()  # the request's end
+    assert asked  # Django checks a connection that saw an error at once
+    assert wrapper.used_at == -math.inf  # type: ignore[attr-defined]
 
 
 def test_a_connection_with_something_to_read_gets_djangos_own_check(monkeypatch: pytest.MonkeyPatch) -> None:
     _backend_pid()
     with connection.cursor() as cursor:
         cursor.execute("LISTEN sw_health_test")
-    _other("NOTIFY sw_health_test", [])  # a notification waits on the socket of a healthy connection
-    _until_readable()
-    asked: list[Any] = []
-    monkeypatch.setattr(connections[DEFAULT_DB_ALIAS], "is_usable", lambda: asked.append(True) or True)
-    _new_request()
-    connection.close_if_health_check_failed()
-    assert asked and connection.health_check_done and connection.connection is not None
-    with connection.cursor() as cursor:
-        cursor.execute("UNLISTEN *")
+    try:
+        _other("NOTIFY sw_health_test", [])  # a notification waits on the socket of a healthy connection
+        _until_readable()
+        asked = _asked(monkeypatch)
+        _new_request()
+        connection.close_if_health_check_failed()
+        assert asked and connection.health_check_done and connection.connection is not None
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("UNLISTEN *")
 
 
 def test_a_connection_the_server_ended_is_replaced_before_the_next_query() -> None:
