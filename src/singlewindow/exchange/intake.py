@@ -8,7 +8,9 @@ else; resending the same client reference returns the original receipt.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +19,6 @@ from functools import cache
 from types import MappingProxyType
 from typing import Any
 
-import uuid6
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.utils import timezone
@@ -83,8 +84,15 @@ class IntakeResult:
 
 
 def new_message_id() -> uuid.UUID:
-    """UUIDv7: time-ordered, so ids sort by arrival and index well."""
-    return uuid.UUID(int=uuid6.uuid7().int)
+    """UUIDv7 (RFC 9562): the Unix time in milliseconds in the first 48 bits, so ids sort by arrival (to
+    the millisecond) and index well, then the version, 74 random bits and the variant."""
+    random = int.from_bytes(os.urandom(10), "big")
+    milliseconds = time.time_ns() // 1_000_000
+    return uuid.UUID(int=milliseconds << 80 | 0x7 << 76 | (random >> 62 & 0xFFF) << 64 | 0b10 << 62
+                     | random & _RANDOM_B)
+
+
+_RANDOM_B = (1 << 62) - 1  # the random bits after the variant
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import time
+import uuid
+
 import pytest
 from django.db import transaction
 
 from singlewindow import testing
 from singlewindow.exchange import evidence
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
-from singlewindow.exchange.intake import Envelope, prepare_message, store_message, submit_message
+from singlewindow.exchange.intake import Envelope, new_message_id, prepare_message, store_message, submit_message
 from singlewindow.exchange.models import Delivery, EvidenceEntry, EvidenceHead, Message, TimelineEvent
 from singlewindow.exchange.services import StateChange, record_state_changes
 from singlewindow.registry.actors import Actor
@@ -96,3 +99,14 @@ def test_a_burst_whose_notice_reference_is_taken_writes_nothing(world: testing.W
         record_state_changes([change])
     assert raised.value.code == ExchangeErrorCode.CLIENT_REFERENCE_REUSED
     assert _written() == before and EvidenceHead.objects.get(pk=1).seq == head
+
+
+def test_message_ids_are_uuid7_carrying_the_time_they_were_made() -> None:
+    before = time.time_ns() // 1_000_000
+    ids = [new_message_id() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    assert all(before <= i.int >> 80 <= after for i in ids)
+    assert len(set(ids)) == len(ids)
+    time.sleep(0.002)
+    assert new_message_id() > max(ids)  # a later millisecond sorts after
