@@ -136,11 +136,15 @@ class _CountingProxy:
 
     @staticmethod
     def _relay(source: socket.socket, sink: socket.socket, sizes: list[int] | None) -> None:
-        while chunk := source.recv(65536):
-            if sizes is not None:
-                sizes.append(len(chunk))
-            sink.sendall(chunk)
-        sink.close()
+        try:
+            while chunk := source.recv(65536):
+                if sizes is not None:
+                    sizes.append(len(chunk))
+                sink.sendall(chunk)
+        except OSError:  # the other direction ended first and closed this one's socket: nothing left to relay
+            pass
+        finally:
+            sink.close()
 
 
 @pytest.fixture
