@@ -365,6 +365,8 @@ class PendingStore:
         delivered = insert_statement(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
         if database_vendor() == "postgresql":  # one statement (see ``with_statements``)
             self._deliveries_at = batch.add(*with_statements([("stored", stored)], delivered))
+            if dispatch.wakes_engines(prepared.recipients):
+                batch.add(*dispatch.WAKE_ENGINES)
         else:
             batch.add(*stored)
             self._deliveries_at = batch.add(*delivered)
@@ -384,8 +386,7 @@ class PendingStore:
         ids = [r[0] for r in results[self._deliveries_at]]
         work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
                 for i, row in zip(ids, self._rows, strict=True)]
-        recipients = list(self.prepared.recipients)
-        transaction.on_commit(lambda: dispatch.after_intake(work, recipients, seq))
+        transaction.on_commit(lambda: dispatch.after_intake(work, seq))
         return self.message
 
 

@@ -4,11 +4,12 @@ Engine work used to go through one queued task per delivery, and the task queue'
 bookkeeping and polling cost a worker about as much CPU as half the customs engine's work on a
 declaration. The deliveries already are a durable queue, ordered and claimable
 (``SELECT … FOR UPDATE SKIP LOCKED``), so the pump reads them directly: it drains every waiting
-delivery, then sleeps until intake says there is more (PostgreSQL ``NOTIFY``, sent after the
-message commits) or a poll interval passes (the only wake-up on SQLite, and a safety net for a
-lost notification). A delivery whose engine fails is left waiting and retried after a pause, so
-one bad message cannot spin the worker. Nothing is lost when a worker dies: what it had not
-acknowledged is still waiting, and any other pump takes it.
+delivery, then sleeps until intake says there is more (a PostgreSQL notification, sent with the
+message's writes and delivered once they commit: ``dispatch.WAKE_ENGINES``) or a poll interval
+passes (the only wake-up on SQLite, and a safety net for a lost notification). A delivery whose
+engine fails is left waiting and retried after a pause, so one bad message cannot spin the worker.
+Nothing is lost when a worker dies: what it had not acknowledged is still waiting, and any other
+pump takes it.
 """
 
 from __future__ import annotations
@@ -22,17 +23,9 @@ from typing import Any
 from django.db import close_old_connections, connection
 
 from singlewindow.exchange import engines
+from singlewindow.exchange.dispatch import WAKE_CHANNEL
 
 logger = logging.getLogger(__name__)
-
-WAKE_CHANNEL = "sw_engine"
-
-
-def wake_engines() -> None:
-    """Tell the pumps new deliveries committed (PostgreSQL; elsewhere they poll)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"NOTIFY {WAKE_CHANNEL}")
 
 
 class EnginePump:
