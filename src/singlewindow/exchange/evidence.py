@@ -24,7 +24,7 @@ from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
-from singlewindow.exchange.rows import Batch, database_vendor, default_database
+from singlewindow.exchange.rows import Batch, connected_database, database_vendor, default_database
 from singlewindow.registry import pki
 
 _sha256 = hashlib.sha256
@@ -384,9 +384,7 @@ def _entry_rows() -> Iterator[tuple[int, str, str | None, str, str, str]]:
                            f"FROM {table} ORDER BY seq")
             yield from cursor
         return
-    connection.close_if_health_check_failed()  # as before a Django cursor's first query
-    connection.ensure_connection()
-    with connection.connection.cursor() as cursor:
+    with connected_database().connection.cursor() as cursor:
         rows = cursor.stream(f"SELECT seq, kind, message_id::text, body, leaf_hash, chain_hash "  # noqa: S608
                              f"FROM {table} ORDER BY seq", size=_stream_chunk())
         try:

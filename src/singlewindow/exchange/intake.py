@@ -393,7 +393,8 @@ class PendingStore:
 def _stored_message(values: Mapping[str, Any], sender: Organisation) -> Message:
     """The instance of a message row just written, from its values by column (``attname``), its sender
     known without a query: built as from a query's row, which costs half of building one from keywords."""
-    message = Message.from_db(DEFAULT_DB_ALIAS, _message_columns(), [values[name] for name in _message_columns()])
+    columns = _message_columns()
+    message = Message.from_db(DEFAULT_DB_ALIAS, columns, [values[name] for name in columns])
     Message.sender.field.set_cached_value(message, sender)
     return message
 

@@ -47,6 +47,16 @@ def default_database() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
+def connected_database() -> BaseDatabaseWrapper:
+    """The default database's connection object, checked and opened as Django does before a cursor's first
+    query in a request, for code that drives the driver's connection itself: a persistent connection the
+    server has ended since is replaced instead of failing the request."""
+    db = default_database()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    return db
+
+
 @cache
 def database_vendor() -> str:
     """The default database's vendor (``postgresql``, ``sqlite``), which the settings fix: read once."""
@@ -291,11 +301,7 @@ class Batch:
 
     def _run_together(self) -> list[list[tuple[Any, ...]]]:
         """PostgreSQL: one pipeline, or one multi-statement query when a statement is too large to bind."""
-        db = default_database()
-        # As Django does before a cursor's first query in a request: a persistent connection the
-        # server has closed since is replaced instead of failing the request.
-        db.close_if_health_check_failed()
-        db.ensure_connection()
+        db = connected_database()
         if _pipelined(self.statements):
             # The text and the flat parameters are for Django's query log and execute wrappers only.
             described = db.queries_logged or bool(db.execute_wrappers)
