@@ -31,12 +31,17 @@ from singlewindow.datamodel.validation import validate_decoded
 from singlewindow.exchange import dispatch, jws, receipts, routing
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import (
+    ENTRY_SEQ,
     AppendedEntry,
     NewEvidence,
     Results,
     append_evidence,
     append_evidence_in,
+    appended,
+    entry_expressions,
+    new_entry,
     round_trip_commits_itself,
+    run_appending,
     seq_param,
     seq_sql,
 )
@@ -302,6 +307,11 @@ def _store(prepared: PreparedMessage) -> tuple[Message, str]:
 
 
 def _write(prepared: PreparedMessage) -> tuple[Message, str]:
+    if database_vendor() == "postgresql":  # one statement (see ``PendingStore.write_alone``)
+        pending = PendingStore(prepared)
+        batch = Batch()
+        entry = pending.write_alone(batch)
+        return pending.finish(run_appending(batch)), entry.leaf_hash
     batch = Batch()
     pending = PendingStore(prepared, batch)
     entries, results = append_evidence_in(batch, [pending.evidence],
@@ -310,26 +320,29 @@ def _write(prepared: PreparedMessage) -> tuple[Message, str]:
 
 
 class PendingStore:
-    """One prepared message's share of an evidence burst (see ``append_evidence_in``).
+    """One prepared message's writes: its consignment, its evidence entry, the message and its deliveries.
 
-    Created, it queues the rows that need no sequence number (the consignment and its parties);
-    ``write`` queues the message and the deliveries, which name the entry's
-    sequence number, to run once the entry is appended; ``finish`` reads the deliveries' ids and
-    dispatches them after commit. Several messages and other entries may share one burst, and so
-    one short hold of the evidence lock. A client reference already taken fails the burst on the
-    message's unique constraint (see ``client_reference_taken``).
+    A message stored alone on PostgreSQL is one statement (``write_alone``). Otherwise it is a share of an
+    evidence burst (see ``append_evidence_in``), where several messages and other entries share one short
+    hold of the evidence lock: created with the burst's ``first`` batch, it queues there the rows that need
+    no sequence number (the consignment and its parties), and ``write`` queues the message and the
+    deliveries, which name the entry's sequence number, to run once the entry is appended. Either way
+    ``finish`` reads the deliveries' ids and dispatches them after commit. A client reference already taken
+    fails the statement, or the burst, on the message's unique constraint (see ``client_reference_taken``).
     """
 
-    def __init__(self, prepared: PreparedMessage, first: Batch) -> None:
+    def __init__(self, prepared: PreparedMessage, first: Batch | None = None) -> None:
         envelope, sender = prepared.envelope, prepared.sender
         self.prepared = prepared
         self.now = now = timezone.now()
         self.ucr = ucr = prepared.document.consignment_reference()
         self.message_id = message_id = new_message_id()
+        # The consignment's party rows; the message's own line on the timeline is the message
+        # (``selectors.consignment_timeline``).
+        self._parties = _parties(ucr, sender, prepared.document, prepared.recipients) if ucr else []
         self._consignment_at = None
-        if ucr:  # the message's own line on the timeline is the message (``selectors.consignment_timeline``)
-            self._consignment_at = _queue_consignment(
-                first, ucr, now, _parties(ucr, sender, prepared.document, prepared.recipients))
+        if ucr and first is not None:
+            self._consignment_at = _queue_consignment(first, ucr, now, self._parties)
         self._pushed = webhook_organisations()
         self.evidence = NewEvidence("message.received", {
             "message_type": envelope.message_type, "sender": sender.code,
@@ -339,11 +352,58 @@ class PendingStore:
         self._row: dict[str, Any] = {}
         self._rows: list[dict[str, Any]] = []
         self._deliveries_at = -1
+        self._alone = False
         self._entry: AppendedEntry | None = None
         self.message: Message | None = None
 
     def write(self, entry: AppendedEntry, batch: Batch) -> None:
         """Queue the message and its deliveries, which name ``entry``'s sequence number."""
+        position = seq_param(entry)
+        stored, delivered = self._inserts(position, {"evidence_seq": seq_sql(),
+                                                     **(consignment_by_ucr() if self.ucr else {})})
+        if database_vendor() == "postgresql":  # one statement (see ``with_statements``)
+            self._deliveries_at = batch.add(*with_statements([("stored", stored)], delivered))
+            self._wake_engines(batch)
+        else:
+            batch.add(*stored)
+            self._deliveries_at = batch.add(*delivered)
+        self._entry = entry
+
+    def write_alone(self, batch: Batch) -> AppendedEntry:
+        """PostgreSQL: queue every write of the message as one statement that appends its entry too (see
+        ``evidence.entry_expressions``), to run with ``evidence.run_appending``; the entry, placed once
+        ``finish`` has read the results.
+
+        The consignment's upsert runs before the evidence lock is taken: the head's row comes from it. Its
+        row lock, held to the commit, also covers the consignment's parties, which only intake writes, each
+        time after that upsert: no other writer can be inserting one of them while this one holds the lock.
+        """
+        if self._consignment_at is not None:
+            raise RuntimeError("write_alone() for a share of a burst")
+        self._entry = entry = new_entry(self.evidence.kind, self.evidence.fields, message_id=self.message_id,
+                                        at=self.now)
+        named: list[tuple[str, tuple[str, Sequence[Any]]]] = []
+        after, consignment = "", "NULL"
+        if self.ucr:
+            named.append(("upserted", (_consignment_sql("postgresql")[0], [self.ucr, self.now])))
+            after, consignment = "upserted", "(SELECT id FROM upserted)"
+            if self._parties:
+                named.append(("parties", insert_statement(ConsignmentParty, self._parties, ignore_conflicts=True,
+                                                          expressions=_UPSERTED)))
+        named += entry_expressions(entry, after=after)
+        stored, delivered = self._inserts(None, {"evidence_seq": ENTRY_SEQ, **(_UPSERTED if self.ucr else {})})
+        named += [("stored", stored), ("delivered", delivered)]
+        # Identifiers of the statement's own expressions; no values.
+        answer = f"SELECT id, {ENTRY_SEQ}, (SELECT chain_hash FROM entry), {consignment} FROM delivered"  # noqa: S608
+        self._deliveries_at = batch.add(*with_statements(named, (answer, [])))
+        self._wake_engines(batch)
+        self._alone = True
+        return entry
+
+    def _inserts(self, position: int | None, expressions: Mapping[str, str]) -> tuple[tuple[str, list[Any]],
+                                                                                      tuple[str, list[Any]]]:
+        """The INSERTs of the message and of its deliveries (returning their ids), naming the entry's sequence
+        number by ``expressions`` (with ``position`` as their parameter) and the consignment's id too."""
         prepared, envelope, now = self.prepared, self.prepared.envelope, self.now
         self._row = row = {
             "id": self.message_id, "message_type": envelope.message_type, "sent_by": prepared.actor.label[:200],
@@ -352,40 +412,44 @@ class PendingStore:
             "payload_sha256": prepared.digest, "signature": envelope.signature,
             "signer_fingerprint": prepared.signer, "received_at": now,
         }
-        pushed, position = self._pushed, seq_param(entry)
+        pushed = self._pushed
         self._rows = [{"message": self.message_id, "recipient": r.pk, "seq": position,
                        "state": Delivery.State.PENDING,
                        "push_state": Delivery.PushState.PENDING if r.pk in pushed else Delivery.PushState.NONE,
                        "push_attempts": 0, "next_attempt_at": now if r.pk in pushed else None, "last_error": ""}
                       for r in prepared.recipients]
-        expressions = {"evidence_seq": seq_sql(), **(consignment_by_ucr() if self.ucr else {})}
         stored = insert_statement(Message, [{**row, "sender": prepared.sender.pk, "consignment": self.ucr or None,
                                              "evidence_seq": position}], expressions=expressions)
         # Every prepared message has a recipient (``NO_ROUTE`` otherwise).
-        delivered = insert_statement(Delivery, self._rows, returning="id", expressions={"seq": seq_sql()})
-        if database_vendor() == "postgresql":  # one statement (see ``with_statements``)
-            self._deliveries_at = batch.add(*with_statements([("stored", stored)], delivered))
-            if dispatch.wakes_engines(prepared.recipients):
-                batch.add(*dispatch.WAKE_ENGINES)
-        else:
-            batch.add(*stored)
-            self._deliveries_at = batch.add(*delivered)
-        self._entry = entry
+        delivered = insert_statement(Delivery, self._rows, returning="id",
+                                     expressions={"seq": expressions["evidence_seq"]})
+        return stored, delivered
+
+    def _wake_engines(self, batch: Batch) -> None:
+        if dispatch.wakes_engines(self.prepared.recipients):
+            batch.add(*dispatch.WAKE_ENGINES)
 
     def finish(self, results: Results) -> Message:
         """The stored message; its deliveries are queued for push and engines after commit.
 
-        ``results``: the round trip that ran the statements queued on creation and by ``write``.
+        ``results``: the round trip that ran the statements queued on creation and by ``write``, or by
+        ``write_alone``.
         """
-        if self._entry is None:
+        entry = self._entry
+        if entry is None:
             raise RuntimeError("finish() before write()")
-        seq = self._entry.seq
-        consignment = int(results[self._consignment_at][0][0]) if self._consignment_at is not None else None
+        delivered = results[self._deliveries_at]
+        if self._alone:
+            _, seq, chained, consignment = delivered[0]
+            appended(entry, seq, chained)
+        else:
+            consignment = results[self._consignment_at][0][0] if self._consignment_at is not None else None
+        seq = entry.seq
         self.message = _stored_message({**self._row, "sender_id": self.prepared.sender.pk,
-                                        "consignment_id": consignment, "evidence_seq": seq}, self.prepared.sender)
-        ids = [r[0] for r in results[self._deliveries_at]]
-        work = [(i, row["recipient"], row["push_state"] == Delivery.PushState.PENDING)
-                for i, row in zip(ids, self._rows, strict=True)]
+                                        "consignment_id": None if consignment is None else int(consignment),
+                                        "evidence_seq": seq}, self.prepared.sender)
+        work = [(row[0], sent["recipient"], sent["push_state"] == Delivery.PushState.PENDING)
+                for row, sent in zip(delivered, self._rows, strict=True)]
         transaction.on_commit(lambda: dispatch.after_intake(work, seq))
         return self.message
 
