@@ -73,19 +73,42 @@ class Envelope:
     signature: str = ""
 
 
-@dataclass(frozen=True)
 class IntakeResult:
-    message: Message
-    created: bool
-    leaf_hash: str | None = None  # known when just stored; a resend's is read from its entry
+    """A message intake stored (``created``), or had stored before (a resend), and its receipt.
+
+    A message just stored is built as a model instance only when ``message`` is asked for: the API
+    answers with the receipt, whose fields intake already holds.
+    """
+
+    def __init__(self, *, created: bool, message: Message | None = None, stored: PendingStore | None = None,
+                 leaf_hash: str | None = None) -> None:
+        if (message is None) == (stored is None):
+            raise ValueError("an intake result is of a message or of a store, one of the two")
+        self.created = created
+        self.leaf_hash = leaf_hash  # known when just stored; a resend's is read from its entry
+        self._message = message
+        self._stored = stored
+
+    @property
+    def message(self) -> Message:
+        if self._message is None:
+            assert self._stored is not None
+            self._message = self._stored.message()
+        return self._message
 
     def receipt(self) -> dict[str, Any]:
         """The signed receipt the sender gets (signed now, after the commit: see ``receipts``)."""
-        return receipts.receipt_for(self.message, self.leaf_hash)
+        return receipts.receipt_for(self._received(), self.leaf_hash)
 
     def receipt_json(self) -> bytes:
         """``receipt`` as the JSON document the API answers with (see ``receipts.receipt_json``)."""
-        return receipts.receipt_json(self.message, self.leaf_hash)
+        return receipts.receipt_json(self._received(), self.leaf_hash)
+
+    def _received(self) -> Message | receipts.Received:
+        if self._message is not None:
+            return self._message
+        assert self._stored is not None
+        return self._stored.received()
 
 
 def new_message_id() -> uuid.UUID:
@@ -149,7 +172,7 @@ def store_message(prepared: PreparedMessage) -> IntakeResult:
     """Store a prepared message with its receipt; a resend of a stored one answers as ``submit_message``."""
     envelope = prepared.envelope
     try:
-        message, leaf_hash = _store(prepared)
+        stored, leaf_hash = _store(prepared)
     except IntegrityError as error:
         # A resend, or two requests racing with one client reference: nothing of this attempt
         # was kept, and it answers as to a resend.
@@ -157,7 +180,7 @@ def store_message(prepared: PreparedMessage) -> IntakeResult:
             raise
         existing = Message.objects.get(sender=prepared.sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, prepared.digest)
-    return IntakeResult(message=message, created=True, leaf_hash=leaf_hash)
+    return IntakeResult(created=True, stored=stored, leaf_hash=leaf_hash)
 
 
 def client_reference_taken(error: IntegrityError) -> bool:
@@ -248,7 +271,7 @@ def _replay(existing: Message, envelope: Envelope, digest: str) -> IntakeResult:
     if existing.payload_sha256 != digest or existing.message_type != envelope.message_type:
         raise ExchangeError(ExchangeErrorCode.CLIENT_REFERENCE_REUSED,
                             detail=f"client reference already used by message {existing.id}")
-    return IntakeResult(message=existing, created=False)
+    return IntakeResult(created=False, message=existing)
 
 
 def _verify_signature(envelope: Envelope, sender: Organisation, service: Service) -> str:
@@ -290,8 +313,8 @@ _CHAIN_ZH = {
 }
 
 
-def _store(prepared: PreparedMessage) -> tuple[Message, str]:
-    """Write the message in one round trip; returns it and its entry's leaf hash.
+def _store(prepared: PreparedMessage) -> tuple[PendingStore, str]:
+    """Write the message in one round trip; returns its store, finished, and its entry's leaf hash.
 
     Outside a transaction on PostgreSQL, that round trip is the transaction, committed by the
     server at its end (see ``append_evidence_in``): the serialised part of every intake is the
@@ -306,17 +329,19 @@ def _store(prepared: PreparedMessage) -> tuple[Message, str]:
         return _write(prepared)
 
 
-def _write(prepared: PreparedMessage) -> tuple[Message, str]:
+def _write(prepared: PreparedMessage) -> tuple[PendingStore, str]:
     if database_vendor() == "postgresql":  # one statement (see ``PendingStore.write_alone``)
         pending = PendingStore(prepared)
         batch = Batch()
         entry = pending.write_alone(batch)
-        return pending.finish(run_appending(batch)), entry.leaf_hash
+        pending.finish(run_appending(batch))
+        return pending, entry.leaf_hash
     batch = Batch()
     pending = PendingStore(prepared, batch)
     entries, results = append_evidence_in(batch, [pending.evidence],
                                           then=lambda entries, locked: pending.write(entries[0], locked))
-    return pending.finish(results), entries[0].leaf_hash
+    pending.finish(results)
+    return pending, entries[0].leaf_hash
 
 
 class PendingStore:
@@ -354,7 +379,7 @@ class PendingStore:
         self._deliveries_at = -1
         self._alone = False
         self._entry: AppendedEntry | None = None
-        self.message: Message | None = None
+        self._consignment_id: int | None = None
 
     def write(self, entry: AppendedEntry, batch: Batch) -> None:
         """Queue the message and its deliveries, which name ``entry``'s sequence number."""
@@ -429,8 +454,9 @@ class PendingStore:
         if dispatch.wakes_engines(self.prepared.recipients):
             batch.add(*dispatch.WAKE_ENGINES)
 
-    def finish(self, results: Results) -> Message:
-        """The stored message; its deliveries are queued for push and engines after commit.
+    def finish(self, results: Results) -> None:
+        """Read what the round trip gave (the consignment's id, the entry's place, the deliveries' ids) and
+        queue the deliveries for push and engines after commit.
 
         ``results``: the round trip that ran the statements queued on creation and by ``write``, or by
         ``write_alone``.
@@ -444,14 +470,28 @@ class PendingStore:
             appended(entry, seq, chained)
         else:
             consignment = results[self._consignment_at][0][0] if self._consignment_at is not None else None
+        self._consignment_id = None if consignment is None else int(consignment)
         seq = entry.seq
-        self.message = _stored_message({**self._row, "sender_id": self.prepared.sender.pk,
-                                        "consignment_id": None if consignment is None else int(consignment),
-                                        "evidence_seq": seq}, self.prepared.sender)
         work = [(row[0], sent["recipient"], sent["push_state"] == Delivery.PushState.PENDING)
                 for row, sent in zip(delivered, self._rows, strict=True)]
         transaction.on_commit(lambda: dispatch.after_intake(work, seq))
-        return self.message
+
+    def received(self) -> receipts.Received:
+        """What the receipt of the stored message says of it, from the values written (see ``finish``)."""
+        row, sender = self._row, self.prepared.sender
+        return receipts.Received(row["id"], row["message_type"], sender.code, row["client_reference"],
+                                 row["payload_sha256"], self._stored_entry().seq, row["received_at"])
+
+    def message(self) -> Message:
+        """The stored message as a model instance, built from the values written (see ``finish``)."""
+        return _stored_message({**self._row, "sender_id": self.prepared.sender.pk,
+                                "consignment_id": self._consignment_id, "evidence_seq": self._stored_entry().seq},
+                               self.prepared.sender)
+
+    def _stored_entry(self) -> AppendedEntry:
+        if self._entry is None or not self._entry.seq:
+            raise RuntimeError("the message is not stored yet: finish() first")
+        return self._entry
 
 
 def _stored_message(values: Mapping[str, Any], sender: Organisation) -> Message:

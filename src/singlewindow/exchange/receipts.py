@@ -10,7 +10,9 @@ only once the lock is taken.
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from singlewindow.exchange import jws
 from singlewindow.exchange.canonical import canonical_json
@@ -18,33 +20,54 @@ from singlewindow.exchange.identity import signing_identity
 from singlewindow.exchange.models import EvidenceEntry, Message
 
 
-def receipt_for(message: Message, leaf_hash: str | None = None) -> dict[str, Any]:
+class Received(NamedTuple):
+    """What a receipt says of a stored message: fields of its row (and its sender's code)."""
+
+    message_id: uuid.UUID
+    message_type: str
+    sender: str
+    client_reference: str
+    payload_sha256: str
+    evidence_seq: int | None
+    received_at: datetime
+
+    @classmethod
+    def of(cls, message: Message) -> Received:
+        return cls(message.id, message.message_type, message.sender.code, message.client_reference,
+                   message.payload_sha256, message.evidence_seq, message.received_at)
+
+
+def receipt_for(message: Message | Received, leaf_hash: str | None = None) -> dict[str, Any]:
     """The receipt of a stored message: what was received, when, and where it sits in the log.
 
     ``leaf_hash`` is its evidence entry's, when the caller has it; otherwise it is read.
     """
-    body, _, signature = _signed(message, leaf_hash)
+    body, _, signature = _signed(_received(message), leaf_hash)
     return {"receipt": body, "signature": signature}
 
 
-def receipt_json(message: Message, leaf_hash: str | None = None) -> bytes:
+def receipt_json(message: Message | Received, leaf_hash: str | None = None) -> bytes:
     """``receipt_for`` as the JSON document intake answers with, whose ``receipt`` member is the very bytes
     signed: the body is encoded once, for the signature and the answer alike, and a client that keeps the
     member's text can check the signature over it as received."""
-    _, signed, signature = _signed(message, leaf_hash)
+    _, signed, signature = _signed(_received(message), leaf_hash)
     # A compact JWS is base64url and dots: a JSON string as it is.
     return b'{"receipt":' + signed + b',"signature":"' + signature.encode("ascii") + b'"}'
 
 
-def _signed(message: Message, leaf_hash: str | None) -> tuple[dict[str, Any], bytes, str]:
+def _received(message: Message | Received) -> Received:
+    return message if isinstance(message, Received) else Received.of(message)
+
+
+def _signed(message: Received, leaf_hash: str | None) -> tuple[dict[str, Any], bytes, str]:
     """(the receipt's body, its canonical bytes, the Single Window's detached signature over them)."""
     if message.evidence_seq is None:
-        raise ValueError(f"message {message.id} has no evidence entry")
+        raise ValueError(f"message {message.message_id} has no evidence entry")
     if leaf_hash is None:
         leaf_hash = EvidenceEntry.objects.values_list("leaf_hash", flat=True).get(seq=message.evidence_seq)
     body = {
-        "message_id": str(message.id), "message_type": message.message_type,
-        "sender": message.sender.code, "client_reference": message.client_reference,
+        "message_id": str(message.message_id), "message_type": message.message_type,
+        "sender": message.sender, "client_reference": message.client_reference,
         "payload_sha256": message.payload_sha256, "evidence_seq": message.evidence_seq,
         "leaf_hash": leaf_hash, "received_at": message.received_at.isoformat(),
     }
