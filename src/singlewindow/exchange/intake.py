@@ -366,6 +366,7 @@ class PendingStore:
         # (``selectors.consignment_timeline``).
         self._parties = _parties(ucr, sender, prepared.document, prepared.recipients) if ucr else []
         self._consignment_at = None
+        self._in_burst = first is not None
         if ucr and first is not None:
             self._consignment_at = _queue_consignment(first, ucr, now, self._parties)
         self._pushed = webhook_organisations()
@@ -403,18 +404,15 @@ class PendingStore:
         row lock, held to the commit, also covers the consignment's parties, which only intake writes, each
         time after that upsert: no other writer can be inserting one of them while this one holds the lock.
         """
-        if self._consignment_at is not None:
+        if self._in_burst:
             raise RuntimeError("write_alone() for a share of a burst")
         self._entry = entry = new_entry(self.evidence.kind, self.evidence.fields, message_id=self.message_id,
                                         at=self.now)
         named: list[tuple[str, tuple[str, Sequence[Any]]]] = []
         after, consignment = "", "NULL"
         if self.ucr:
-            named.append(("upserted", (_consignment_sql("postgresql")[0], [self.ucr, self.now])))
+            named += _consignment_expressions(self.ucr, self.now, self._parties)
             after, consignment = "upserted", "(SELECT id FROM upserted)"
-            if self._parties:
-                named.append(("parties", insert_statement(ConsignmentParty, self._parties, ignore_conflicts=True,
-                                                          expressions=_UPSERTED)))
         named += entry_expressions(entry, after=after)
         stored, delivered = self._inserts(None, {"evidence_seq": ENTRY_SEQ, **(_UPSERTED if self.ucr else {})})
         named += [("stored", stored), ("delivered", delivered)]
@@ -521,14 +519,24 @@ def _queue_consignment(batch: Batch, ucr: str, now: datetime, parties: list[dict
     its own, the parties finding the consignment by UCR.
     """
     vendor = database_vendor()
-    upsert, expression = _consignment_sql(vendor)
     if vendor != "postgresql" or not parties:
+        upsert, expression = _consignment_sql(vendor)
         at = batch.add(upsert, [ucr, now])
         batch.insert(ConsignmentParty, parties, ignore_conflicts=True, expressions=expression)
         return at
-    linked = insert_statement(ConsignmentParty, parties, ignore_conflicts=True, expressions=_UPSERTED)
-    return batch.add(*with_statements([("upserted", (upsert, [ucr, now])), ("parties", linked)],
-                                      ("SELECT id FROM upserted", [])))
+    return batch.add(*with_statements(_consignment_expressions(ucr, now, parties), ("SELECT id FROM upserted", [])))
+
+
+def _consignment_expressions(ucr: str, now: datetime,
+                             parties: list[dict[str, Any]]) -> list[tuple[str, tuple[str, Sequence[Any]]]]:
+    """PostgreSQL: the upsert of the consignment ``ucr`` and the insert of its ``parties`` as common table
+    expressions, ``upserted`` (returning its id) and ``parties`` (when there are any), which takes that id."""
+    named: list[tuple[str, tuple[str, Sequence[Any]]]] = [("upserted", (_consignment_sql("postgresql")[0],
+                                                                         [ucr, now]))]
+    if parties:
+        named.append(("parties", insert_statement(ConsignmentParty, parties, ignore_conflicts=True,
+                                                  expressions=_UPSERTED)))
+    return named
 
 
 def consignment_by_ucr() -> Mapping[str, str]:
