@@ -277,6 +277,8 @@ def appended(entry: AppendedEntry, seq: Any, chain_hash: Any) -> None:
 
 ENTRY_SEQ = "(SELECT seq FROM entry)"
 """An entry's sequence number in the statement that appends it (``entry_expressions``), for the rows that name it."""
+ENTRY_CHAIN_HASH = "(SELECT chain_hash FROM entry)"
+"""An entry's chain hash in the statement that appends it, for that statement's answer (see ``appended``)."""
 
 
 def entry_expressions(entry: AppendedEntry, *, after: str = "") -> list[tuple[str, tuple[str, list[Any]]]]:

@@ -31,6 +31,7 @@ from singlewindow.datamodel.validation import validate_decoded
 from singlewindow.exchange import dispatch, jws, receipts, routing
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import (
+    ENTRY_CHAIN_HASH,
     ENTRY_SEQ,
     AppendedEntry,
     NewEvidence,
@@ -378,7 +379,6 @@ class PendingStore:
         self._row: dict[str, Any] = {}
         self._rows: list[dict[str, Any]] = []
         self._deliveries_at = -1
-        self._alone = False
         self._entry: AppendedEntry | None = None
         self._consignment_id: int | None = None
 
@@ -412,15 +412,14 @@ class PendingStore:
         after, consignment = "", "NULL"
         if self.ucr:
             named += _consignment_expressions(self.ucr, self.now, self._parties)
-            after, consignment = "upserted", "(SELECT id FROM upserted)"
+            after, consignment = "upserted", _UPSERTED["consignment"]
         named += entry_expressions(entry, after=after)
         stored, delivered = self._inserts(None, {"evidence_seq": ENTRY_SEQ, **(_UPSERTED if self.ucr else {})})
         named += [("stored", stored), ("delivered", delivered)]
         # Identifiers of the statement's own expressions; no values.
-        answer = f"SELECT id, {ENTRY_SEQ}, (SELECT chain_hash FROM entry), {consignment} FROM delivered"  # noqa: S608
+        answer = f"SELECT id, {ENTRY_SEQ}, {ENTRY_CHAIN_HASH}, {consignment} FROM delivered"  # noqa: S608
         self._deliveries_at = batch.add(*with_statements(named, (answer, [])))
         self._wake_engines(batch)
-        self._alone = True
         return entry
 
     def _inserts(self, position: int | None, expressions: Mapping[str, str]) -> tuple[tuple[str, list[Any]],
@@ -463,7 +462,7 @@ class PendingStore:
         if entry is None:
             raise RuntimeError("finish() before write()")
         delivered = results[self._deliveries_at]
-        if self._alone:
+        if not self._in_burst:  # written by ``write_alone``
             _, seq, chained, consignment = delivered[0]
             appended(entry, seq, chained)
         else:
