@@ -165,11 +165,11 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 
 
 def test_billion_laughs_is_refused_without_expansion() -> None:
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a stalled machine does not count
     issue = rejection(BILLION_LAUGHS)
     assert issue.code == "syntax.xml.doctype"
     assert "lol" not in issue.en
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
 
 
 def test_quadratic_blowup_is_refused() -> None:
@@ -268,9 +268,9 @@ def test_xinclude_is_never_processed(secret_file: Path) -> None:
 
 def test_ten_thousand_levels_are_refused_fast_at_the_limit() -> None:
     payload = b"<a>" * 10_000 + b"</a>" * 10_000
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a stalled machine does not count
     issue = rejection(payload)
-    assert time.perf_counter() - started < 1
+    assert time.process_time() - started < 1
     assert issue.code == "syntax.xml.too_deep"
     assert issue.pointer == "/a" * (DEFAULT_MAX_DEPTH + 1)
 
