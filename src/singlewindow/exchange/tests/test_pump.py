@@ -122,10 +122,11 @@ def test_intake_wakes_a_sleeping_pump_on_postgresql(client: Any, recorder: Recor
             time.sleep(0.02)
         submitted = time.monotonic()
         _submit(client, world, "w-1")
-        while "w-1" not in recorder.seen and time.monotonic() < submitted + 10:
+        # Woken, it answers in milliseconds; half the 60 s poll leaves a busy machine room to stall.
+        while "w-1" not in recorder.seen and time.monotonic() < submitted + 30:
             time.sleep(0.01)
         assert "w-1" in recorder.seen
-        assert time.monotonic() - submitted < 5  # far sooner than the 60 s poll
+        assert time.monotonic() - submitted < 30
     finally:
         stop.set()
         thread.join(timeout=10)
