@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.db import connections
 
         connections.close_all()
-        port = run.free_port()
+        port = testing.free_port()
         count = int(args.rate * args.duration)
         warm = run.build_requests(world, tag="cw", count=50, port=port, path=run.INTAKE_PATH)
         measured = run.build_requests(world, tag="cm", count=count, port=port, path=run.INTAKE_PATH)

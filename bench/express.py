@@ -338,7 +338,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens, (book_slots, mixed_slots, inproc_slots) = prepare(world, slots, capacity)
         codes = {"broker": world["broker"].code, "broker_2": "b-broker-2"}
         connections.close_all()
-        port = run.free_port()
+        port = testing.free_port()
         print(f"express: {slots} slots of {capacity} places, {per_slot} asked each; {count} requests per phase",
               flush=True)
 

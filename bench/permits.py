@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         connections.close_all()
 
         print(f"permits: {args.permits} permits of {granted} units; {count} requests per phase", flush=True)
-        port = run.free_port()
+        port = testing.free_port()
         http_requests = plan("H", count, args.permits)
         raw = [raw_http(r, tokens[r["office"]], port) for r in http_requests]
         warm_sent = plan("W", 200, 1)

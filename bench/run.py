@@ -20,7 +20,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -206,12 +205,6 @@ def build_requests(world: Any, *, tag: str, count: int, port: int, path: str) ->
 # --- server ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def gunicorn_command(args: argparse.Namespace, port: int) -> list[str]:
     return [
         sys.executable, "-m", "gunicorn", "floor_app:application",
@@ -377,6 +370,8 @@ def timed(label: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 def run_load(args: argparse.Namespace, env: dict[str, str], world: Any, workdir: Path,
              bench_url: str) -> dict[str, Any]:
     from django.db import connections
+
+    from singlewindow.testing import free_port
 
     port = free_port()
     connections.close_all()

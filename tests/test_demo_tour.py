@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,14 +23,10 @@ import httpx
 import pytest
 from django.db import connection
 
+from singlewindow import testing
+
 ROOT = Path(__file__).resolve().parent.parent
 START_SECONDS = 240  # a first run migrates and builds the demo world before it serves
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -47,7 +42,7 @@ def demo_env(tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def demo(demo_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
     """The URL of ``singlewindow demo`` serving (with its worker) until the test ends."""
-    port = _free_port()
+    port = testing.free_port()
     log = (tmp_path / "demo.log").open("wb")
     process = subprocess.Popen([sys.executable, "-m", "singlewindow.cli", "demo", "--port", str(port)],
                                env=demo_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,12 +31,6 @@ pytestmark = [pytest.mark.scaleout, pytest.mark.django_db(transaction=True)]
 MESSAGES = 120
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _database_url() -> str:
     s = connection.settings_dict
     user, password = quote(s["USER"], safe=""), quote(s["PASSWORD"], safe="")
@@ -53,7 +46,7 @@ def cluster(_pki_directory: Path, tmp_path: Path) -> Iterator[dict[str, object]]
         "SW_PKI_DIR": str(_pki_directory), "SW_SWEEP_GRACE_SECONDS": "3", "SW_LOG_LEVEL": "ERROR",
         "SW_SECRET_KEY": "scale-out-test",
     }
-    ports = [_free_port(), _free_port()]
+    ports = [testing.free_port(), testing.free_port()]
     webs = [
         subprocess.Popen([sys.executable, "-m", "gunicorn", "singlewindow.wsgi:application",
                           "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4",

@@ -6,6 +6,7 @@ Used by the test suites and the benchmarks; nothing here is imported by producti
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,13 @@ from singlewindow.registry.actors import SYSTEM, Actor
 from singlewindow.registry.models import AccessGrant, Organisation, OrganisationRole, Service
 
 R = OrganisationRole
+
+
+def free_port() -> int:
+    """A loopback TCP port free now, for a server a test starts in a process of its own."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass
