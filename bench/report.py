@@ -428,7 +428,7 @@ def render_exchange(results: dict[str, Any]) -> str:
         "and intake alike and leave the ratio where it was. Three single-thread workers raise "
         "intake (its processes wait less for a core) "
         "but leave the floor's cores partly idle, so the ratio would flatter intake; "
-        "`docs/architecture.md` (Known limit) has the figures. Sync workers close the connection "
+        "`docs/performance.md` has the figures. Sync workers close the connection "
         "after each answer; reconnecting under load stalled for seconds. `--workers`, `--threads` "
         "and `--worker-class` change it.",
         "- Each keep-alive connection stays with the gunicorn worker that accepted it, so the "

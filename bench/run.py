@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a role that may create databases (default: SW_BENCH_POSTGRES_URL)")
     parser.add_argument("--db-name", default="singlewindow_bench", help="dropped and re-created")
     # One thread per process: two or four threads per worker did not change the intake/floor ratio
-    # (docs/architecture.md, "Known limit"), and five single-thread workers keep both cores busy.
+    # (docs/performance.md), and five single-thread workers keep both cores busy.
     parser.add_argument("--workers", type=int, default=5, help="gunicorn worker processes (2 x cores + 1)")
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker")
     parser.add_argument("--worker-class", default="gthread")
