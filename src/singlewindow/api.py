@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from singlewindow.boundary import NulRefusingParser
 from singlewindow.cargo.api import router as cargo_router
 from singlewindow.cargo.errors import CargoError
 from singlewindow.codelists.api import router as codelists_router
@@ -39,6 +40,7 @@ api = NinjaAPI(
     version="1",
     description="Submit trade data once: signed intake, evidence, routing, mailboxes, timelines.",
     urls_namespace="api",
+    parser=NulRefusingParser(),
 )
 api.add_router("/", exchange_router)
 api.add_router("/evidence", evidence_router)

@@ -7,10 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from singlewindow.boundary import message_body
 from singlewindow.exchange import evidence, intake, receipts, selectors, services
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.models import Checkpoint, Delivery, EvidenceEntry, Message, WebhookEndpoint
@@ -48,11 +48,7 @@ def submit_message(request: HttpRequest) -> HttpResponse:
     receipt when the client reference was already used for the same bytes.
     """
     actor = actor_of(request)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    try:
-        payload = b"" if declared > settings.SW_MAX_MESSAGE_BYTES else request.body
-    except RequestDataTooBig:
-        payload, declared = b"", settings.SW_MAX_MESSAGE_BYTES + 1
+    payload, declared = message_body(request)
     envelope = intake.Envelope(
         message_type=request.headers.get("X-SW-Message-Type", ""),
         client_reference=request.headers.get("X-SW-Client-Reference", ""),

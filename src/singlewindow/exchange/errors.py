@@ -28,6 +28,8 @@ class ExchangeErrorCode(StrEnum):
     NO_ROUTE = "routing.no_route"
     CLIENT_REFERENCE_REUSED = "envelope.client_reference_reused"
     NOT_FOUND = "not_found"
+    WEBHOOK_REFUSED = "webhook.refused"
+    WEBHOOK_NOT_CONFIGURED = "webhook.not_configured"
 
 
 STATUS = {
@@ -46,6 +48,8 @@ STATUS = {
     ExchangeErrorCode.NO_ROUTE: 422,
     ExchangeErrorCode.CLIENT_REFERENCE_REUSED: 409,
     ExchangeErrorCode.NOT_FOUND: 404,
+    ExchangeErrorCode.WEBHOOK_REFUSED: 422,
+    ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: 409,
 }
 
 TITLES = {
@@ -65,6 +69,8 @@ TITLES = {
     ExchangeErrorCode.CLIENT_REFERENCE_REUSED: (
         "Client reference already used for other content", "客戶參考編號已用於不同內容"),
     ExchangeErrorCode.NOT_FOUND: ("Not found", "查無資料"),
+    ExchangeErrorCode.WEBHOOK_REFUSED: ("Webhook URL not acceptable", "Webhook 網址不可使用"),
+    ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: ("No active webhook", "尚未設定可用的 Webhook"),
 }
 
 

@@ -3,19 +3,17 @@ state changes participants record on a consignment's timeline."""
 
 from __future__ import annotations
 
-import ipaddress
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.issues import Issue
-from singlewindow.exchange import intake
+from singlewindow.exchange import intake, webhook_targets
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import (
     AppendedEntry,
@@ -117,7 +115,7 @@ def acknowledge_delivery(*, delivery: Delivery, actor: Actor, locked: bool = Fal
 def redeliver(*, delivery: Delivery, actor: Actor) -> Delivery:
     """Put a dead-lettered (or any pushed) delivery back on the push queue."""
     if not WebhookEndpoint.objects.filter(organisation_id=delivery.recipient_id, is_active=True).exists():
-        raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
+        raise ExchangeError(ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED, [Issue(
             "webhook.not_configured", "", "No active webhook to push to; the message stays in the mailbox.",
             "尚未設定可用的 Webhook；訊息仍保留於信箱中。")])
     delivery = lock_deliveries([delivery.pk])[0]
@@ -134,17 +132,6 @@ def redeliver(*, delivery: Delivery, actor: Actor) -> Delivery:
     return delivery
 
 
-def _is_internal_host(host: str) -> bool:
-    """Loopback, private, link-local or unspecified literals (and localhost) are refused."""
-    if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
-
-
 def _enqueue_push(delivery_id: int) -> None:
     from singlewindow.exchange.tasks import push_delivery_task
 
@@ -153,18 +140,14 @@ def _enqueue_push(delivery_id: int) -> None:
 
 @transaction.atomic
 def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEndpoint:
-    """Point the actor's organisation's pushes at ``url`` (http or https only)."""
+    """Point the actor's organisation's pushes at ``url`` (http or https; see ``webhook_targets``)."""
     if actor.organisation is None:
         raise ExchangeError(ExchangeErrorCode.NO_ORGANISATION)
-    if not url.startswith(("https://", "http://")) or len(url) > 500:
-        raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
-            "webhook.url", "/url", "The webhook URL must be an http(s) URL of at most 500 characters.",
-            "Webhook 網址須為 http(s) 網址且不超過 500 字元。")])
-    if not settings.SW_WEBHOOK_ALLOW_LOOPBACK and _is_internal_host(urlsplit(url).hostname or ""):
-        raise ExchangeError(ExchangeErrorCode.INVALID, [Issue(
-            "webhook.internal_address", "/url",
-            "The webhook may not point at this machine or a private network address.",
-            "Webhook 不得指向本機或私有網路位址。")])
+    try:
+        webhook_targets.check_url(url, allow_internal=settings.SW_WEBHOOK_ALLOW_LOOPBACK)
+    except webhook_targets.UnusableTarget as refused:
+        raise ExchangeError(ExchangeErrorCode.WEBHOOK_REFUSED,
+                            [Issue(refused.code, "/url", refused.en, refused.zh)]) from None
     cache.changed()
     endpoint, _ = WebhookEndpoint.objects.update_or_create(
         organisation=actor.organisation, defaults={"url": url, "is_active": is_active})

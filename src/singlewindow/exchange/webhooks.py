@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from singlewindow.exchange import jws
+from singlewindow.exchange import jws, webhook_targets
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.evidence import append_evidence
 from singlewindow.exchange.identity import signing_identity
@@ -61,16 +61,35 @@ def push_delivery(delivery_id: int) -> str:
         body = push_body(delivery)
         identity = signing_identity()
         signature = jws.sign_detached(body, identity.private_key, identity.chain)
+        headers = {"Content-Type": "application/json", "X-SW-Signature": signature,
+                   "X-SW-Delivery": str(delivery.pk)}
         try:
-            response = httpx.post(
-                endpoint.url, content=body, timeout=TIMEOUT_SECONDS, follow_redirects=False,
-                headers={"Content-Type": "application/json", "X-SW-Signature": signature,
-                         "X-SW-Delivery": str(delivery.pk)},
-            )
-            error = "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
+            error = _post(endpoint.url, body, headers)
+        except webhook_targets.UnusableTarget as refused:
+            error = f"refused: {refused.en}"
+        except (httpx.HTTPError, httpx.InvalidURL, OSError, UnicodeError, ValueError) as exc:
+            # A URL stored before today's checks, a name that no longer resolves, a refused connection:
+            # each is a failed attempt, retried and in the end dead-lettered, never a crashed task.
             error = f"{type(exc).__name__}: {exc}"[:500]
     return _record_outcome(delivery.pk, error)
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> str:
+    """POST ``body`` to the webhook at ``url``, connecting only to addresses checked by ``webhook_targets``
+    (each in turn until one accepts the connection); the error, or "" for a 2xx answer."""
+    allow_internal = settings.SW_WEBHOOK_ALLOW_LOOPBACK
+    parsed = webhook_targets.check_url(url, allow_internal=allow_internal)
+    refused: httpx.ConnectError | None = None
+    with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+        for target in webhook_targets.targets(parsed, allow_internal=allow_internal):
+            try:
+                response = client.post(target.url, content=body, headers={**headers, "Host": target.host_header},
+                                       extensions={"sni_hostname": target.server_name})
+            except httpx.ConnectError as exc:
+                refused = exc
+                continue
+            return "" if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+    raise refused or httpx.ConnectError(f"no address for {parsed.host}")
 
 
 @transaction.atomic

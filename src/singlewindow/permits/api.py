@@ -9,11 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
+from singlewindow.boundary import message_body
 from singlewindow.exchange import jws
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
@@ -217,11 +217,7 @@ def decide(request: HttpRequest, regulation: str = "", type_code: str = "") -> S
     records the decision (and the permit it grants) and the exchange routes it to the applicant
     and customs. ``regulation`` (and ``type_code``) only for an application the register never
     saw. 201 with the receipt; 200 for a resend of the same bytes."""
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    try:
-        payload = b"" if declared > settings.SW_MAX_MESSAGE_BYTES else request.body
-    except RequestDataTooBig:
-        payload, declared = b"", settings.SW_MAX_MESSAGE_BYTES + 1
+    payload, declared = message_body(request)
     if declared > settings.SW_MAX_MESSAGE_BYTES:
         raise ExchangeError(ExchangeErrorCode.TOO_LARGE,
                             detail=f"body of {declared} bytes exceeds {settings.SW_MAX_MESSAGE_BYTES}")

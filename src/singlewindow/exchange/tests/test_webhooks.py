@@ -157,3 +157,92 @@ def test_the_sweeper_finds_overdue_pushes_only_through_the_index_of_pending_ones
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL enable_seqscan = off")
             assert "push_due" in query.order_by("next_attempt_at").explain()
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.1/x", "http://2130706433/x", "http://0x7f000001/x", "http://0177.0.0.1/x", "http://0/x",
+    "http://100.64.0.1/x", "http://224.0.0.1/x", "http://[64:ff9b::7f00:1]/x", "http://[::ffff:127.0.0.1]/x",
+    "http://[2002:7f00:1::]/x", "http://[64:ff9b:1::5]/x", "http://LOCALHOST./x", "http://hooks.localhost/x",
+])
+def test_internal_addresses_are_refused_in_every_spelling(world, settings, url):
+    from singlewindow.exchange.errors import ExchangeError
+    from singlewindow.exchange.models import WebhookEndpoint
+
+    settings.SW_WEBHOOK_ALLOW_LOOPBACK = False
+    with pytest.raises(ExchangeError) as refused:
+        services.set_webhook(actor=Actor(organisation=world["customs"].organisation), url=url)
+    assert refused.value.code == "webhook.refused"
+    assert refused.value.issues[0].code in {"webhook.internal_address", "webhook.url"}
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["http://[::1", "http://a\x00b/", "http://example.com\r\nX: y/", "http://ex ample.org/",
+                                 "http:///nohost", "https://" + "a" * 500 + ".example/"])
+def test_malformed_webhook_urls_are_refused_before_they_are_stored(world, url):
+    from singlewindow.exchange.errors import ExchangeError
+    from singlewindow.exchange.models import WebhookEndpoint
+
+    with pytest.raises(ExchangeError) as refused:
+        services.set_webhook(actor=Actor(organisation=world["customs"].organisation), url=url)
+    assert (refused.value.code, refused.value.issues[0].code) == ("webhook.refused", "webhook.url")
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_the_api_refuses_a_malformed_webhook_url_with_a_problem(world, client):
+    token = world["customs"].token
+    answer = client.put("/api/v1/webhook", data=json.dumps({"url": "http://[::1"}), content_type="application/json",
+                        headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 422 and answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["code"] == "webhook.refused"
+
+
+def test_a_stored_url_that_no_longer_passes_is_a_failed_attempt_not_a_crash(pushed_delivery, receiver):
+    from singlewindow.exchange.models import WebhookEndpoint
+
+    WebhookEndpoint.objects.update(url="http://[::1")  # stored before the checks, or by hand
+    assert webhooks.push_delivery(pushed_delivery.pk) == "pending"
+    delivery = Delivery.objects.get(pk=pushed_delivery.pk)
+    assert delivery.push_attempts == 1 and delivery.last_error.startswith("refused: ")
+    assert not receiver.received
+
+
+def test_a_name_resolving_inward_at_push_time_is_refused(pushed_delivery, receiver, settings, monkeypatch):
+    """A name that passed registration but resolves to a loopback address when the push is made (changed,
+    or rebound) reaches nothing."""
+    from singlewindow.exchange.models import WebhookEndpoint
+
+    port = receiver.server.server_address[1]
+    WebhookEndpoint.objects.update(url=f"http://hooks.agency.example:{port}/inbox")
+    _resolve_to(monkeypatch, "hooks.agency.example", "127.0.0.1")
+    settings.SW_WEBHOOK_ALLOW_LOOPBACK = False
+    assert webhooks.push_delivery(pushed_delivery.pk) == "pending"
+    assert "refused" in Delivery.objects.get(pk=pushed_delivery.pk).last_error
+    assert not receiver.received
+
+
+def test_a_push_connects_to_the_checked_address_and_names_the_host(pushed_delivery, receiver, monkeypatch):
+    """The push goes to the address resolved and checked, trying each in turn, and still tells the server
+    which name was meant."""
+    from singlewindow.exchange.models import WebhookEndpoint
+
+    port = receiver.server.server_address[1]
+    WebhookEndpoint.objects.update(url=f"http://hooks.agency.example:{port}/inbox")
+    _resolve_to(monkeypatch, "hooks.agency.example", "::1", "127.0.0.1")  # nothing listens on ::1
+    assert webhooks.push_delivery(pushed_delivery.pk) == "succeeded"
+    (headers, _), = receiver.received
+    assert headers["Host"] == f"hooks.agency.example:{port}"
+
+
+def _resolve_to(monkeypatch, name: str, *addresses: str) -> None:
+    """Stand in for DNS (outside this system) for one name; loopback only."""
+    import socket
+
+    real = socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        return [(socket.AF_INET6 if ":" in a else socket.AF_INET, socket.SOCK_STREAM, 6, "",
+                 (a, port, 0, 0) if ":" in a else (a, port)) for a in addresses]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
