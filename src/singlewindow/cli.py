@@ -266,7 +266,8 @@ def cmd_evidence_verify(options: argparse.Namespace) -> int:
         print(f"evidence intact: {report.entries} entries, {report.checkpoints} checkpoints "
               f"verified in {elapsed:.2f} s ({rate:,.0f} entries/s)")
         return 0
-    print(f"evidence BROKEN at entry {report.first_bad_seq}: {report.problem}", file=sys.stderr)
+    where = f" at entry {report.first_bad_seq}" if report.first_bad_seq is not None else ""
+    print(f"evidence BROKEN{where}: {report.problem}", file=sys.stderr)
     return 1
 
 

@@ -30,6 +30,7 @@ class ExchangeErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     WEBHOOK_REFUSED = "webhook.refused"
     WEBHOOK_NOT_CONFIGURED = "webhook.not_configured"
+    EVIDENCE_INCOMPLETE = "evidence.incomplete"
 
 
 STATUS = {
@@ -50,6 +51,7 @@ STATUS = {
     ExchangeErrorCode.NOT_FOUND: 404,
     ExchangeErrorCode.WEBHOOK_REFUSED: 422,
     ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: 409,
+    ExchangeErrorCode.EVIDENCE_INCOMPLETE: 500,
 }
 
 TITLES = {
@@ -71,6 +73,7 @@ TITLES = {
     ExchangeErrorCode.NOT_FOUND: ("Not found", "查無資料"),
     ExchangeErrorCode.WEBHOOK_REFUSED: ("Webhook URL not acceptable", "Webhook 網址不可使用"),
     ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: ("No active webhook", "尚未設定可用的 Webhook"),
+    ExchangeErrorCode.EVIDENCE_INCOMPLETE: ("The evidence log is missing entries", "證據紀錄缺少項目"),
 }
 
 

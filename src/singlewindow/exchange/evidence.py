@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
-from singlewindow.exchange.identity import signing_identity
+from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
+from singlewindow.exchange.identity import SW_CODE, signing_identity
 from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
 from singlewindow.exchange.rows import Batch, connected_database, database_vendor, default_database
 from singlewindow.registry import pki
@@ -383,8 +384,14 @@ def checkpoint_covering(seq: int) -> Checkpoint:
 
 
 def _leaves(tree_size: int) -> list[bytes]:
+    """The first ``tree_size`` leaf hashes; ``ExchangeError`` (evidence.incomplete) when the log holds fewer,
+    as it would after rows were deleted: a proof built over them could not verify against the checkpoint."""
     rows = EvidenceEntry.objects.filter(seq__lte=tree_size).order_by("seq")
-    return [bytes.fromhex(h) for h in rows.values_list("leaf_hash", flat=True).iterator(chunk_size=10_000)]
+    leaves = [bytes.fromhex(h) for h in rows.values_list("leaf_hash", flat=True).iterator(chunk_size=10_000)]
+    if len(leaves) != tree_size:
+        raise ExchangeError(ExchangeErrorCode.EVIDENCE_INCOMPLETE,
+                            detail=f"the log holds {len(leaves)} of the {tree_size} entries the checkpoint covers")
+    return leaves
 
 
 def inclusion_proof(entry: EvidenceEntry, checkpoint: Checkpoint) -> list[str]:
@@ -463,7 +470,9 @@ def verify_evidence() -> VerificationReport:
     previous = ZERO_HASH
     expected = 1
     verifier = _checkpoint_verifier()
-    own_fingerprint = pki.fingerprint(signing_identity().certificate)
+    if next_checkpoint is not None and next_checkpoint.tree_size < 1:
+        report.fail(None, f"checkpoint at tree size {next_checkpoint.tree_size}: covers no entry")
+        return report
     for seq, kind, message_id, body, leaf_hex, chain_hex in _entry_rows():
         if seq != expected:
             report.fail(expected, f"entry {expected}: missing (next stored entry is {seq})")
@@ -484,19 +493,25 @@ def verify_evidence() -> VerificationReport:
         frontier.append(leaf)
         report.entries = seq
         while next_checkpoint is not None and next_checkpoint.tree_size == seq:
-            if not _checkpoint_ok(next_checkpoint, frontier, verifier, own_fingerprint):
+            if not _checkpoint_ok(next_checkpoint, frontier, verifier):
                 report.fail(seq, f"checkpoint at tree size {seq}: root or signature does not verify")
                 return report
             report.checkpoints += 1
             next_checkpoint = next(pending, None)
         expected += 1
     if next_checkpoint is not None:
-        report.fail(report.entries + 1,
-                    f"entry {report.entries + 1}: missing (checkpoint covers {next_checkpoint.tree_size})")
+        if _signed_body(next_checkpoint, verifier) is None:
+            report.fail(None, f"checkpoint at tree size {next_checkpoint.tree_size}: signature does not verify")
+        else:
+            report.fail(report.entries + 1,
+                        f"entry {report.entries + 1}: missing (checkpoint covers {next_checkpoint.tree_size})")
         return report
     head = EvidenceHead.objects.filter(pk=1).first()
-    if head is not None:
-        last = report.entries
+    last = report.entries
+    if head is None:
+        if last:  # the head is written with the first entry and never removed
+            report.fail(last, f"entry {last}: the log head is missing")
+    else:
         if head.seq > last:
             report.fail(last + 1, f"entry {last + 1}: missing (log head is at {head.seq})")
         elif head.seq < last:
@@ -529,17 +544,27 @@ def _checkpoint_verifier() -> pki.ChainVerifier:
     return pki.ChainVerifier(trust_anchors=[identity.chain[-1]], revoked_serials=frozenset())
 
 
-def _checkpoint_ok(checkpoint: Checkpoint, frontier: CompactRange, verifier: pki.ChainVerifier,
-                   own_fingerprint: str) -> bool:
+def _signed_body(checkpoint: Checkpoint, verifier: pki.ChainVerifier) -> dict[str, Any] | None:
+    """The checkpoint's body if the Single Window signed it, None otherwise.
+
+    Signed by the Single Window means: by a certificate under its root naming the Single Window's own
+    organisation code, not by the certificate it holds today, so that checkpoints signed before its
+    certificate was renewed still verify.
+    """
     body = checkpoint.body.encode()
     try:
         parsed = json.loads(body)
         signed = jws.verify_detached(checkpoint.signature, body)
         leaf = verifier.verify(signed.chain, at=checkpoint.created_at)
     except (ValueError, jws.SignatureError, pki.ChainError):
-        return False
-    if pki.fingerprint(leaf) != own_fingerprint:
-        return False  # signed under our root, but not by the Single Window itself
+        return None
+    if pki.certificate_org_code(leaf) != SW_CODE or not isinstance(parsed, dict):
+        return None  # signed under the Single Window's root, but by another organisation
+    return parsed
+
+
+def _checkpoint_ok(checkpoint: Checkpoint, frontier: CompactRange, verifier: pki.ChainVerifier) -> bool:
+    parsed = _signed_body(checkpoint, verifier)
     root = frontier.root().hex()
-    return bool(parsed.get("tree_size") == checkpoint.tree_size and parsed.get("root_hash") == root
-                and checkpoint.root_hash == root)
+    return bool(parsed is not None and parsed.get("tree_size") == checkpoint.tree_size
+                and parsed.get("root_hash") == root and checkpoint.root_hash == root)

@@ -582,3 +582,68 @@ def test_a_client_holding_an_old_checkpoint_detects_a_rewritten_history(log: Log
     leaves = [bytes.fromhex(h) for h in EvidenceEntry.objects.order_by("seq").values_list("leaf_hash", flat=True)]
     proof = merkle.consistency_proof(leaves, 5)
     assert not merkle.verify_consistency(5, newest["tree_size"], old_root, new_root, proof)
+
+
+# --- found by review: renewal, missing head, bogus checkpoints, proofs over a shortened log ---------
+
+
+def test_checkpoints_signed_before_the_single_window_s_certificate_was_renewed_still_verify(
+        log: Log, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from singlewindow.exchange import identity
+
+    root = identity.load_root_ca()
+    renewed = pki.issue_organisation_certificate(root, org_code=SW_CODE, organisation_name="Single Window")
+    identity.write_private_file(tmp_path / "sw.key", pki.private_key_to_pem(renewed.private_key))
+    chain = pki.certificate_to_pem(renewed.certificate) + pki.certificate_to_pem(root.certificate)
+    (tmp_path / "sw.pem").write_text(chain)
+    monkeypatch.setenv("SW_SIGNING_KEY_FILE", str(tmp_path / "sw.key"))
+    monkeypatch.setenv("SW_SIGNING_CERT_FILE", str(tmp_path / "sw.pem"))
+    identity.reset_identity_cache()
+    try:
+        assert pki.fingerprint(identity.signing_identity().certificate) == pki.fingerprint(renewed.certificate)
+        assert evidence.create_checkpoint().tree_size == 9  # type: ignore[union-attr]  # signed with the new key
+        report = evidence.verify_evidence()
+        assert (report.ok, report.checkpoints) == (True, 3), report.problem
+    finally:
+        monkeypatch.undo()
+        identity.reset_identity_cache()
+
+
+def test_a_missing_log_head_is_found(log: Log) -> None:
+    """Without the head row, a shortened tail would look whole (and the next append would fail)."""
+    EvidenceEntry.objects.filter(seq=9).delete()
+    EvidenceHead.objects.all().delete()
+    report = evidence.verify_evidence()
+    assert (report.ok, report.first_bad_seq) == (False, 8) and "head is missing" in report.problem
+
+
+@pytest.mark.parametrize("size", [0, -3])
+def test_a_checkpoint_covering_no_entry_is_named_and_does_not_hide_the_others(log: Log, size: int) -> None:
+    Checkpoint.objects.create(tree_size=size, root_hash="", created_at=datetime.now(UTC), body="", signature="")
+    report = evidence.verify_evidence()
+    assert (report.ok, report.first_bad_seq) == (False, None)
+    assert f"checkpoint at tree size {size}: covers no entry" == report.problem
+
+
+def test_a_forged_checkpoint_beyond_the_log_is_named_as_such(log: Log) -> None:
+    eight = Checkpoint.objects.get(tree_size=8)
+    Checkpoint.objects.create(tree_size=20, root_hash=eight.root_hash, created_at=eight.created_at,
+                              body=eight.body.replace('"tree_size":8', '"tree_size":20'), signature=eight.signature)
+    report = evidence.verify_evidence()
+    assert not report.ok and report.problem == "checkpoint at tree size 20: signature does not verify"
+
+
+def test_a_genuine_checkpoint_beyond_the_stored_entries_names_the_first_missing_one(log: Log) -> None:
+    EvidenceEntry.objects.filter(seq__gt=6).delete()
+    EvidenceHead.objects.filter(pk=1).update(seq=6, chain_hash=EvidenceEntry.objects.get(seq=6).chain_hash)
+    report = evidence.verify_evidence()
+    assert (report.ok, report.first_bad_seq) == (False, 7) and "checkpoint covers 8" in report.problem
+
+
+def test_proofs_over_a_log_missing_entries_are_refused_not_served(log: Log) -> None:
+    EvidenceEntry.objects.filter(seq__gte=4).delete()
+    answer = log.client.get("/api/v1/evidence/consistency?first=5&second=8")
+    assert answer.status_code == 500 and answer["Content-Type"] == "application/problem+json"
+    assert answer.json()["code"] == "evidence.incomplete"
+    proof = _proof(log, "trader_a", log.m1, "?tree_size=8")
+    assert proof.status_code == 500 and proof.json()["code"] == "evidence.incomplete"
