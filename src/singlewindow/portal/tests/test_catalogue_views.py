@@ -121,7 +121,9 @@ def test_hostile_queries_are_bounded_and_ignored_not_errors(client, catalogue_lo
     assert "<script>alert(1)" not in raw
     search_box = re.search(r'<input type="search" name="q" id="filter-q" value="(x*)"', raw)
     assert search_box and len(search_box.group(1)) == 100
-    assert page(client, "/services/?q=%00%27%22--").count('class="card service"') == 0
+    assert page(client, "/services/?q=%27%22--").count('class="card service"') == 0
+    # a NUL character is refused at the door, before any query (``singlewindow.boundary``)
+    assert client.get("/services/?q=%00%27%22--").status_code == 400
 
 
 def test_htmx_gets_only_the_list(client, catalogue_loaded):
