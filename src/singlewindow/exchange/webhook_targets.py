@@ -50,7 +50,7 @@ def check_url(url: str, *, allow_internal: bool) -> httpx.URL:
         raise UnusableTarget(*_BAD_URL)
     try:
         parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, UnicodeError):
+    except (httpx.InvalidURL, ValueError):  # UnicodeError is a ValueError
         raise UnusableTarget(*_BAD_URL) from None
     if not parsed.host:
         raise UnusableTarget(*_BAD_URL)
@@ -85,27 +85,29 @@ class Target:
     server_name: str
 
 
-def targets(url: httpx.URL, *, allow_internal: bool) -> list[Target]:
-    """The addresses ``url``'s host resolves to, in the resolver's order, each as a ``Target``.
+def targets(url: str, *, allow_internal: bool) -> list[Target]:
+    """The addresses a push to ``url`` may connect to, in the resolver's order, each as a ``Target``.
 
-    ``UnusableTarget`` when internal addresses are refused and any of them is one: a name pointing
-    partly inward is refused whole. Resolution errors are ``OSError`` (a failed attempt, retried).
+    ``UnusableTarget`` when the URL fails ``check_url``, or when internal addresses are refused and any
+    address the host's name resolves to is one: a name pointing partly inward is refused whole.
+    Resolution errors are ``OSError`` (a failed attempt, retried).
     """
-    name = url.raw_host.decode("ascii")  # IDNA-encoded
+    parsed = check_url(url, allow_internal=allow_internal)
+    name = parsed.raw_host.decode("ascii")  # IDNA-encoded
     address = _literal(name)
-    if address is not None:
+    if address is not None:  # written as an address: ``check_url`` judged it
         found = [address]
     else:
-        port = url.port or (443 if url.scheme == "https" else 80)
+        port = parsed.port or (443 if parsed.scheme == "https" else 80)
         found = []
         for *_, sockaddr in socket.getaddrinfo(name, port, type=socket.SOCK_STREAM):
             resolved = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
             if resolved not in found:
                 found.append(resolved)
-    if not allow_internal and (_is_local_name(name) or any(is_internal(a) for a in found)):
-        raise UnusableTarget(*_INTERNAL)
-    host_header = url.netloc.decode("ascii")
-    return [Target(url.copy_with(host=str(a)), host_header, name) for a in found]
+        if not allow_internal and any(is_internal(a) for a in found):
+            raise UnusableTarget(*_INTERNAL)
+    host_header = parsed.netloc.decode("ascii")
+    return [Target(parsed.copy_with(host=str(a)), host_header, name) for a in found]
 
 
 def _is_local_name(host: str) -> bool:
