@@ -273,9 +273,14 @@ def cmd_evidence_verify(options: argparse.Namespace) -> int:
 
 def cmd_evidence_checkpoint(options: argparse.Namespace) -> int:
     _setup_django()
+    from singlewindow.exchange.errors import ExchangeError
     from singlewindow.exchange.evidence import create_checkpoint
 
-    checkpoint = create_checkpoint()
+    try:
+        checkpoint = create_checkpoint()
+    except ExchangeError as refused:
+        print(f"no checkpoint signed: {refused.detail}", file=sys.stderr)
+        return 1
     if checkpoint is None:
         print("the evidence log is empty")
         return 0

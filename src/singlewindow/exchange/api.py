@@ -203,7 +203,8 @@ def _checkpoint_out(checkpoint: Checkpoint) -> CheckpointOut:
 
 @evidence_router.get("/checkpoints/latest", response=CheckpointOut, summary="Latest signed checkpoint")
 def latest_checkpoint(request: HttpRequest) -> CheckpointOut:
-    checkpoint = Checkpoint.objects.order_by("-tree_size").first() or evidence.create_checkpoint()
+    # Only read: the worker signs checkpoints at intervals; an anonymous reader must not make it sign.
+    checkpoint = Checkpoint.objects.order_by("-tree_size").first()
     if checkpoint is None:
         raise _not_found("checkpoint")
     return _checkpoint_out(checkpoint)

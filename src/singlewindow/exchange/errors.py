@@ -31,6 +31,7 @@ class ExchangeErrorCode(StrEnum):
     WEBHOOK_REFUSED = "webhook.refused"
     WEBHOOK_NOT_CONFIGURED = "webhook.not_configured"
     EVIDENCE_INCOMPLETE = "evidence.incomplete"
+    EVIDENCE_BROKEN = "evidence.broken"
 
 
 STATUS = {
@@ -52,6 +53,7 @@ STATUS = {
     ExchangeErrorCode.WEBHOOK_REFUSED: 422,
     ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: 409,
     ExchangeErrorCode.EVIDENCE_INCOMPLETE: 500,
+    ExchangeErrorCode.EVIDENCE_BROKEN: 500,
 }
 
 TITLES = {
@@ -74,6 +76,7 @@ TITLES = {
     ExchangeErrorCode.WEBHOOK_REFUSED: ("Webhook URL not acceptable", "Webhook 網址不可使用"),
     ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: ("No active webhook", "尚未設定可用的 Webhook"),
     ExchangeErrorCode.EVIDENCE_INCOMPLETE: ("The evidence log is missing entries", "證據紀錄缺少項目"),
+    ExchangeErrorCode.EVIDENCE_BROKEN: ("The evidence log does not verify", "證據紀錄驗證未通過"),
 }
 
 

@@ -13,18 +13,20 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, NamedTuple
+from datetime import UTC, datetime
+from typing import Any, NamedTuple, cast
 
 import psycopg
+from django.apps import apps
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from singlewindow.exchange import jws, merkle
 from singlewindow.exchange.canonical import canonical_json
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.identity import SW_CODE, signing_identity
-from singlewindow.exchange.models import ZERO_HASH, Checkpoint, EvidenceEntry, EvidenceHead
+from singlewindow.exchange.models import ZERO_HASH, Checkpoint, Delivery, EvidenceEntry, EvidenceHead, MerkleNode
 from singlewindow.exchange.rows import Batch, connected_database, database_vendor, default_database
 from singlewindow.registry import pki
 
@@ -309,36 +311,12 @@ _ENTRY_FIELDS = ("seq", "kind", "recorded_at", "message_id", "body", "leaf_hash"
 # --- checkpoints -------------------------------------------------------------------------
 
 
-class CompactRange:
-    """The right edge of a growing RFC 9162 tree: one root per perfect subtree, largest first.
-
-    Folding it gives the tree head for the current size in O(log n), so verifying every
-    checkpoint costs one pass over the log instead of one pass per checkpoint.
-    """
-
-    def __init__(self, size: int = 0, nodes: Iterable[bytes] = ()) -> None:
-        self.size = size
-        self.nodes = list(nodes)
-
-    def append(self, leaf: bytes) -> None:
-        node = leaf
-        size = self.size
-        while size & 1:
-            node = merkle.node_hash(self.nodes.pop(), node)
-            size >>= 1
-        self.nodes.append(node)
-        self.size += 1
-
-    def root(self) -> bytes:
-        if not self.nodes:
-            return merkle.EMPTY_ROOT
-        node = self.nodes[-1]
-        for left in reversed(self.nodes[:-1]):
-            node = merkle.node_hash(left, node)
-        return node
+NODE_LEVEL = 8
+"""Perfect subtrees of ``2**8`` entries and more are stored as ``MerkleNode`` rows: a proof then reads
+O(log² n) of them and at most a few runs of 256 leaf hashes, not every leaf up to its checkpoint."""
 
 
-def _checkpoint_body(tree_size: int, root: bytes, at: datetime, frontier: CompactRange) -> bytes:
+def _checkpoint_body(tree_size: int, root: bytes, at: datetime, frontier: merkle.CompactRange) -> bytes:
     return canonical_json({
         "tree_size": tree_size, "root_hash": root.hex(), "timestamp": at.isoformat(),
         "log": "singlewindow-evidence", "frontier": [n.hex() for n in frontier.nodes],
@@ -347,7 +325,11 @@ def _checkpoint_body(tree_size: int, root: bytes, at: datetime, frontier: Compac
 
 @transaction.atomic
 def create_checkpoint() -> Checkpoint | None:
-    """Sign a tree head over every entry so far; None when the log is empty."""
+    """Sign a tree head over every entry so far, storing the subtrees it completes; None when the log is empty.
+
+    It goes on from the previous checkpoint's signed frontier, so it first checks that checkpoint:
+    signing on from a forged one would vouch for it. ``ExchangeError`` (evidence.broken) if it fails.
+    """
     head = EvidenceHead.objects.filter(pk=1).first()
     if head is None or head.seq == 0:
         return None
@@ -355,23 +337,51 @@ def create_checkpoint() -> Checkpoint | None:
     if existing is not None:
         return existing
     previous = Checkpoint.objects.filter(tree_size__lt=head.seq).order_by("-tree_size").first()
-    frontier = CompactRange()
-    if previous is not None:
-        nodes = json.loads(previous.body)["frontier"]
-        frontier = CompactRange(previous.tree_size, (bytes.fromhex(n) for n in nodes))
+    frontier = _frontier_of(previous)
     leaves = EvidenceEntry.objects.filter(seq__gt=frontier.size, seq__lte=head.seq).order_by("seq")
     for leaf_hex in leaves.values_list("leaf_hash", flat=True).iterator(chunk_size=10_000):
         frontier.append(bytes.fromhex(leaf_hex))
+    if frontier.size != head.seq:
+        raise ExchangeError(ExchangeErrorCode.EVIDENCE_INCOMPLETE,
+                            detail=f"the log holds {frontier.size} of the {head.seq} entries its head names")
     at = timezone.now()
     root = frontier.root()
     body = _checkpoint_body(head.seq, root, at, frontier)
     identity = signing_identity()
     signature = jws.sign_detached(body, identity.private_key, identity.chain)
+    _store_nodes(frontier.completed)
     checkpoint, _ = Checkpoint.objects.get_or_create(
         tree_size=head.seq,
         defaults={"root_hash": root.hex(), "created_at": at, "body": body.decode(), "signature": signature},
     )
     return checkpoint
+
+
+def _frontier_of(checkpoint: Checkpoint | None) -> merkle.CompactRange:
+    """The right edge of the tree at ``checkpoint`` (empty at None), from its body once its signature
+    and root check out."""
+    if checkpoint is None:
+        return merkle.CompactRange(record_from=NODE_LEVEL)
+    parsed = _signed_body(checkpoint, _checkpoint_verifier())
+    try:
+        nodes = [bytes.fromhex(n) for n in parsed["frontier"]] if parsed else []
+    except (KeyError, TypeError, ValueError):
+        nodes = []
+    frontier = merkle.CompactRange(checkpoint.tree_size, nodes, record_from=NODE_LEVEL)
+    root = frontier.root().hex()
+    if (parsed is None or len(nodes) != checkpoint.tree_size.bit_count()
+            or parsed.get("tree_size") != checkpoint.tree_size
+            or not parsed.get("root_hash") == root == checkpoint.root_hash):
+        raise ExchangeError(ExchangeErrorCode.EVIDENCE_BROKEN,
+                            detail=f"checkpoint at tree size {checkpoint.tree_size} does not verify: "
+                                   "run `singlewindow evidence verify`")
+    return frontier
+
+
+def _store_nodes(completed: Iterable[tuple[int, int, bytes]]) -> None:
+    MerkleNode.objects.bulk_create(
+        (MerkleNode(level=level, index=index, hash=node.hex()) for level, index, node in completed),
+        batch_size=1_000, ignore_conflicts=True)
 
 
 def checkpoint_covering(seq: int) -> Checkpoint:
@@ -383,23 +393,91 @@ def checkpoint_covering(seq: int) -> Checkpoint:
     return checkpoint
 
 
-def _leaves(tree_size: int) -> list[bytes]:
-    """The first ``tree_size`` leaf hashes; ``ExchangeError`` (evidence.incomplete) when the log holds fewer,
-    as it would after rows were deleted: a proof built over them could not verify against the checkpoint."""
-    rows = EvidenceEntry.objects.filter(seq__lte=tree_size).order_by("seq")
-    leaves = [bytes.fromhex(h) for h in rows.values_list("leaf_hash", flat=True).iterator(chunk_size=10_000)]
-    if len(leaves) != tree_size:
-        raise ExchangeError(ExchangeErrorCode.EVIDENCE_INCOMPLETE,
-                            detail=f"the log holds {len(leaves)} of the {tree_size} entries the checkpoint covers")
-    return leaves
-
-
 def inclusion_proof(entry: EvidenceEntry, checkpoint: Checkpoint) -> list[str]:
-    return [h.hex() for h in merkle.inclusion_proof(_leaves(checkpoint.tree_size), entry.seq - 1)]
+    return _proof_hashes(checkpoint.tree_size, merkle.inclusion_ranges(entry.seq - 1, checkpoint.tree_size))
 
 
 def consistency_proof(first: Checkpoint, second: Checkpoint) -> list[str]:
-    return [h.hex() for h in merkle.consistency_proof(_leaves(second.tree_size), first.tree_size)]
+    return _proof_hashes(second.tree_size, merkle.consistency_ranges(first.tree_size, second.tree_size))
+
+
+def _proof_hashes(tree_size: int, ranges: list[merkle.Range]) -> list[str]:
+    """The hashes of ``ranges`` of the tree over the first ``tree_size`` entries.
+
+    Each range is folded from perfect subtrees: the large ones stored, the small ones hashed from
+    the leaves of the run of ``2**NODE_LEVEL`` entries they lie in. ``ExchangeError``
+    (evidence.incomplete) when the log lacks entries a proof needs: it could not verify.
+    """
+    pieces = [merkle.perfect_subtrees(start, end) for start, end in ranges]
+    wanted = {piece for range_pieces in pieces for piece in range_pieces}
+    nodes = _stored_nodes({(level, index) for level, index in wanted if level >= NODE_LEVEL}, tree_size)
+    runs = {(index << level) >> NODE_LEVEL for level, index in wanted if level < NODE_LEVEL}
+    leaves = _leaf_runs(runs, tree_size)
+
+    def piece_hash(level: int, index: int) -> bytes:
+        if level >= NODE_LEVEL:
+            return nodes[level, index]
+        first = index << level
+        run = [leaves.get(leaf) for leaf in range(first, first + (1 << level))]
+        if None in run:
+            missing = run.index(None) + first + 1
+            raise _incomplete(f"entry {missing} of the {tree_size} the checkpoint covers is missing")
+        return merkle.tree_root(cast(list[bytes], run))
+
+    return [merkle.fold_subtrees([piece_hash(*piece) for piece in range_pieces]).hex() for range_pieces in pieces]
+
+
+def _incomplete(detail: str) -> ExchangeError:
+    return ExchangeError(ExchangeErrorCode.EVIDENCE_INCOMPLETE, detail=detail)
+
+
+def _leaf_runs(runs: set[int], tree_size: int) -> dict[int, bytes]:
+    """Leaf hashes by leaf index (entry sequence - 1) of the given runs of ``2**NODE_LEVEL`` entries."""
+    if not runs:
+        return {}
+    width = 1 << NODE_LEVEL
+    where = Q()
+    for run in runs:
+        where |= Q(seq__gt=run * width, seq__lte=min((run + 1) * width, tree_size))
+    rows = EvidenceEntry.objects.filter(where).values_list("seq", "leaf_hash")
+    return {seq - 1: bytes.fromhex(leaf_hex) for seq, leaf_hex in rows}
+
+
+def _stored_nodes(keys: set[tuple[int, int]], tree_size: int) -> dict[tuple[int, int], bytes]:
+    """The stored subtrees ``keys``; any missing (a log older than stored subtrees) are rebuilt first."""
+    found = _read_nodes(keys)
+    if len(found) < len(keys):
+        _rebuild_nodes(tree_size)
+        found = _read_nodes(keys)
+        if len(found) < len(keys):
+            raise _incomplete(f"stored subtrees of the {tree_size} entries the checkpoint covers are missing")
+    return found
+
+
+def _read_nodes(keys: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    if not keys:
+        return {}
+    by_level: dict[int, list[int]] = {}
+    for level, index in keys:
+        by_level.setdefault(level, []).append(index)
+    where = Q()
+    for level, indexes in by_level.items():
+        where |= Q(level=level, index__in=indexes)
+    rows = MerkleNode.objects.filter(where).values_list("level", "index", "hash")
+    return {(level, index): bytes.fromhex(node) for level, index, node in rows}
+
+
+def _rebuild_nodes(tree_size: int) -> None:
+    """Store every subtree the first ``tree_size`` leaves complete, hashing them all once."""
+    frontier = merkle.CompactRange(record_from=NODE_LEVEL)
+    rows = EvidenceEntry.objects.filter(seq__lte=tree_size).order_by("seq").values_list("seq", "leaf_hash")
+    for seq, leaf_hex in rows.iterator(chunk_size=10_000):
+        if seq != frontier.size + 1:
+            raise _incomplete(f"entry {frontier.size + 1} of the {tree_size} the checkpoint covers is missing")
+        frontier.append(bytes.fromhex(leaf_hex))
+    if frontier.size != tree_size:
+        raise _incomplete(f"the log holds {frontier.size} of the {tree_size} entries the checkpoint covers")
+    _store_nodes(frontier.completed)
 
 
 # --- verification ------------------------------------------------------------------------
@@ -428,13 +506,14 @@ def _stream_chunk() -> int:
     return STREAM_ROWS if psycopg.pq.version() >= 170000 else 1
 
 
-def _entry_rows() -> Iterator[tuple[int, str, str | None, str, str, str]]:
-    """Every entry in sequence order: (seq, kind, message id as text, body, leaf hash, chain hash).
+def _entry_rows() -> Iterator[tuple[int, str, str | None, str, str, str, str]]:
+    """Every entry in sequence order: (seq, kind, message id as text, body, leaf hash, chain hash,
+    recorded time as UTC text).
 
     On PostgreSQL the rows are streamed in chunks (libpq's chunked-rows mode): the server goes on
     sending while this process hashes, where a server-side cursor would leave one side idle at
-    each fetch; that was half of the time of a whole verification. The message id comes as the
-    text a body names it by, so no ``UUID`` is built per row.
+    each fetch; that was half of the time of a whole verification. The message id and the time
+    come as text in the form a body names them by, so nothing is parsed per row.
     """
     quote = connection.ops.quote_name
     table = quote(EvidenceEntry._meta.db_table)
@@ -443,12 +522,13 @@ def _entry_rows() -> Iterator[tuple[int, str, str | None, str, str, str]]:
         dashed = "||'-'||".join(f"substr(message_id, {start}, {length})"
                                 for start, length in ((1, 8), (9, 4), (13, 4), (17, 4), (21, 12)))
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT seq, kind, lower({dashed}), body, leaf_hash, chain_hash "  # noqa: S608
-                           f"FROM {table} ORDER BY seq")
+            cursor.execute(f"SELECT seq, kind, lower({dashed}), body, leaf_hash, chain_hash, "  # noqa: S608
+                           f"replace(recorded_at, ' ', 'T') FROM {table} ORDER BY seq")
             yield from cursor
         return
     with connected_database().connection.cursor() as cursor:
-        rows = cursor.stream(f"SELECT seq, kind, message_id::text, body, leaf_hash, chain_hash "  # noqa: S608
+        rows = cursor.stream(f"SELECT seq, kind, message_id::text, body, leaf_hash, chain_hash, "  # noqa: S608
+                             "replace((recorded_at AT TIME ZONE 'UTC')::text, ' ', 'T') "
                              f"FROM {table} ORDER BY seq", size=_stream_chunk())
         try:
             for row in rows:  # noqa: UP028 (``yield from`` would close ``rows`` when this closes)
@@ -461,19 +541,37 @@ def _entry_rows() -> Iterator[tuple[int, str, str | None, str, str, str]]:
 
 
 def verify_evidence() -> VerificationReport:
-    """Re-derive every hash and checkpoint; report the first entry that does not verify."""
+    """Re-derive every hash and checkpoint; report the first entry that does not verify.
+
+    It reads one snapshot of the log, so entries appended while it runs are neither missed
+    halfway nor taken for rows beyond the head.
+    """
+    if connection.in_atomic_block or database_vendor() != "postgresql":
+        with transaction.atomic():  # SQLite: a read transaction is a snapshot
+            return _verify()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify()
+
+
+def _verify() -> VerificationReport:
     report = VerificationReport()
     checkpoints = list(Checkpoint.objects.order_by("tree_size"))
     pending = iter(checkpoints)
     next_checkpoint = next(pending, None)
-    frontier = CompactRange()
+    stored_nodes = {(level, index): node for level, index, node
+                    in MerkleNode.objects.values_list("level", "index", "hash").iterator(chunk_size=10_000)}
+    node_problem = ""
+    frontier = merkle.CompactRange(record_from=NODE_LEVEL)
+    completed = frontier.completed
     previous = ZERO_HASH
     expected = 1
     verifier = _checkpoint_verifier()
     if next_checkpoint is not None and next_checkpoint.tree_size < 1:
         report.fail(None, f"checkpoint at tree size {next_checkpoint.tree_size}: covers no entry")
         return report
-    for seq, kind, message_id, body, leaf_hex, chain_hex in _entry_rows():
+    for seq, kind, message_id, body, leaf_hex, chain_hex, recorded_at in _entry_rows():
         if seq != expected:
             report.fail(expected, f"entry {expected}: missing (next stored entry is {seq})")
             return report
@@ -485,16 +583,20 @@ def verify_evidence() -> VerificationReport:
         if chained != chain_hex:
             report.fail(seq, f"entry {seq}: chain hash broken")
             return report
-        problem = _body_problem(body, seq, kind, message_id)
+        problem = _body_problem(body, seq, kind, message_id, recorded_at)
         if problem:
             report.fail(seq, f"entry {seq}: {problem}")
             return report
         previous = chain_hex
         frontier.append(leaf)
+        if completed:
+            node_problem = node_problem or _stored_node_problem(completed, stored_nodes)
+            completed.clear()
         report.entries = seq
         while next_checkpoint is not None and next_checkpoint.tree_size == seq:
-            if not _checkpoint_ok(next_checkpoint, frontier, verifier):
-                report.fail(seq, f"checkpoint at tree size {seq}: root or signature does not verify")
+            problem = _checkpoint_problem(next_checkpoint, frontier, verifier)
+            if problem:
+                report.fail(seq, f"checkpoint at tree size {seq}: {problem}")
                 return report
             report.checkpoints += 1
             next_checkpoint = next(pending, None)
@@ -506,28 +608,75 @@ def verify_evidence() -> VerificationReport:
             report.fail(report.entries + 1,
                         f"entry {report.entries + 1}: missing (checkpoint covers {next_checkpoint.tree_size})")
         return report
+    _check_head(report, previous)
+    if report.ok:
+        beyond = _row_naming_an_entry_beyond(report.entries)
+        if beyond:
+            report.fail(report.entries + 1, f"entry {report.entries + 1}: missing ({beyond})")
+    if report.ok and (node_problem or stored_nodes):
+        report.fail(None, node_problem or _node_beyond_the_log(stored_nodes))
+    return report
+
+
+def _check_head(report: VerificationReport, last_chain_hash: str) -> None:
+    """The head row must name the last entry: entries cut off the end leave it ahead, rows written
+    around the append leave it behind."""
     head = EvidenceHead.objects.filter(pk=1).first()
     last = report.entries
     if head is None:
         if last:  # the head is written with the first entry and never removed
             report.fail(last, f"entry {last}: the log head is missing")
-    else:
-        if head.seq > last:
-            report.fail(last + 1, f"entry {last + 1}: missing (log head is at {head.seq})")
-        elif head.seq < last:
-            report.fail(head.seq + 1, f"entry {head.seq + 1}: written beyond the log head")
-        elif last and head.chain_hash != previous:
-            report.fail(last, f"entry {last}: log head hash differs")
-    return report
+    elif head.seq > last:
+        report.fail(last + 1, f"entry {last + 1}: missing (log head is at {head.seq})")
+    elif head.seq < last:
+        report.fail(head.seq + 1, f"entry {head.seq + 1}: written beyond the log head")
+    elif last and head.chain_hash != last_chain_hash:
+        report.fail(last, f"entry {last}: log head hash differs")
+
+
+def _row_naming_an_entry_beyond(last: int) -> str:
+    """A row elsewhere that names an evidence entry after ``last`` ("" when none).
+
+    Entries cut off the end together with the head leave a log that is whole in itself; the
+    deliveries, messages and state changes that named them are the trace. Every model's
+    ``evidence_seq`` column, and a delivery's mailbox cursor, name entries.
+    """
+    columns = [(Delivery, "seq")] + [
+        (model, "evidence_seq") for model in apps.get_models()
+        if any(f.name == "evidence_seq" for f in model._meta.concrete_fields)]
+    for model, column in columns:
+        found = (model._default_manager.filter(**{f"{column}__gt": last}).order_by(column)
+                 .values_list("pk", column).first())
+        if found is not None:
+            return f"{model._meta.label} {found[0]} names entry {found[1]}"
+    return ""
+
+
+def _stored_node_problem(completed: list[tuple[int, int, bytes]], stored: dict[tuple[int, int], str]) -> str:
+    """The first stored subtree among those just completed that differs from its entries ("" when none)."""
+    for level, index, node in completed:
+        kept = stored.pop((level, index), None)
+        if kept is not None and kept != node.hex():
+            return f"stored subtree at level {level}, index {index}: differs from {_entries_of(level, index)}"
+    return ""
+
+
+def _node_beyond_the_log(stored: dict[tuple[int, int], str]) -> str:
+    level, index = min(stored, key=lambda key: key[1] << key[0])
+    return f"stored subtree at level {level}, index {index}: covers {_entries_of(level, index)}, beyond the log"
+
+
+def _entries_of(level: int, index: int) -> str:
+    return f"entries {(index << level) + 1}–{(index + 1) << level}"
 
 
 _decode_json = json.JSONDecoder().raw_decode  # ``json.loads`` less its checks for a str and for whitespace
 
 
-def _body_problem(body: str, seq: int, kind: str, message_id: str | None) -> str:
+def _body_problem(body: str, seq: int, kind: str, message_id: str | None, recorded_at: str) -> str:
     """What is wrong with a hashed body for its row ("" when nothing): it must be one JSON object
-    naming the row's kind and message id (and its sequence number, which bodies written before
-    they stopped naming it still do)."""
+    naming the row's kind, message id and recorded time (and its sequence number, which bodies
+    written before they stopped naming it still do)."""
     try:
         parsed, end = _decode_json(body)
     except (ValueError, RecursionError):
@@ -536,7 +685,24 @@ def _body_problem(body: str, seq: int, kind: str, message_id: str | None) -> str
         return "body is not a JSON object"
     if parsed.get("seq", seq) != seq or parsed.get("kind") != kind or parsed.get("message_id") != message_id:
         return "columns differ from the hashed body"
+    at = parsed.get("at")
+    if at != recorded_at + "+00:00" and not _same_instant(at, recorded_at):
+        return "recorded time differs from the hashed body"
     return ""
+
+
+def _same_instant(iso_time: object, utc_text: str) -> bool:
+    """Whether an ISO 8601 time with an offset is the instant of a UTC time written without one.
+
+    The slow path of ``_body_problem``: taken when the database's text drops the trailing zeros
+    of a fraction of a second that Python writes (one row in ten), for a body written with another
+    offset than UTC's, and for a tampered row.
+    """
+    try:
+        return (isinstance(iso_time, str)
+                and datetime.fromisoformat(iso_time) == datetime.fromisoformat(utc_text).replace(tzinfo=UTC))
+    except (ValueError, TypeError):
+        return False
 
 
 def _checkpoint_verifier() -> pki.ChainVerifier:
@@ -548,23 +714,37 @@ def _signed_body(checkpoint: Checkpoint, verifier: pki.ChainVerifier) -> dict[st
     """The checkpoint's body if the Single Window signed it, None otherwise.
 
     Signed by the Single Window means: by a certificate under its root naming the Single Window's own
-    organisation code, not by the certificate it holds today, so that checkpoints signed before its
-    certificate was renewed still verify.
+    organisation code, valid at the time the body states, not by the certificate it holds today, so
+    that checkpoints signed before its certificate was renewed still verify.
     """
     body = checkpoint.body.encode()
     try:
         parsed = json.loads(body)
         signed = jws.verify_detached(checkpoint.signature, body)
-        leaf = verifier.verify(signed.chain, at=checkpoint.created_at)
-    except (ValueError, jws.SignatureError, pki.ChainError):
+        leaf = verifier.verify(signed.chain, at=_signed_time(parsed))
+    except (ValueError, KeyError, TypeError, jws.SignatureError, pki.ChainError):
         return None
-    if pki.certificate_org_code(leaf) != SW_CODE or not isinstance(parsed, dict):
+    if pki.certificate_org_code(leaf) != SW_CODE:
         return None  # signed under the Single Window's root, but by another organisation
-    return parsed
+    return cast(dict[str, Any], parsed)
 
 
-def _checkpoint_ok(checkpoint: Checkpoint, frontier: CompactRange, verifier: pki.ChainVerifier) -> bool:
+def _signed_time(body: Any) -> datetime:
+    """The time a checkpoint body states; ``ValueError``/``TypeError``/``KeyError`` when it states none."""
+    at = datetime.fromisoformat(body["timestamp"])
+    if at.tzinfo is None:
+        raise ValueError("a checkpoint's time names its offset")
+    return at
+
+
+def _checkpoint_problem(checkpoint: Checkpoint, frontier: merkle.CompactRange, verifier: pki.ChainVerifier) -> str:
+    """What is wrong with a checkpoint reached at its tree size ("" when nothing)."""
     parsed = _signed_body(checkpoint, verifier)
+    if parsed is None:
+        return "signature does not verify"
     root = frontier.root().hex()
-    return bool(parsed is not None and parsed.get("tree_size") == checkpoint.tree_size
-                and parsed.get("root_hash") == root and checkpoint.root_hash == root)
+    if parsed.get("tree_size") != checkpoint.tree_size or not parsed.get("root_hash") == root == checkpoint.root_hash:
+        return "root does not match the entries"
+    if _signed_time(parsed) != checkpoint.created_at:
+        return "stored time differs from the signed one"
+    return ""

@@ -21,16 +21,21 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "CompactRange",
     "MerkleTree",
     "consistency_proof",
+    "consistency_ranges",
+    "fold_subtrees",
     "inclusion_proof",
+    "inclusion_ranges",
     "leaf_hash",
     "node_hash",
+    "perfect_subtrees",
     "tree_root",
     "verify_consistency",
     "verify_inclusion",
@@ -137,50 +142,131 @@ class MerkleTree:
         """Audit path for leaf ``index`` (RFC 9162 2.1.3.1), ordered leaf to root."""
         if not _is_int(index):
             raise TypeError("index must be an int")
-        if not 0 <= index < self.size:
-            raise ValueError(f"leaf index {index} is outside a tree of size {self.size}")
-        proof: list[bytes] = []
-        position = index
-        for level in self._levels[:-1]:
-            sibling = position ^ 1
-            # A lone last node has no sibling at this level: it is promoted, not paired.
-            if sibling < len(level):
-                proof.append(level[sibling])
-            position >>= 1
-        return proof
+        return [self._subtree(start, end) for start, end in inclusion_ranges(index, self.size)]
 
     def consistency_proof(self, old_size: int) -> list[bytes]:
-        """Proof that the first ``old_size`` leaves are a prefix of this tree (RFC 9162 2.1.4.1).
-
-        This follows SUBPROOF(m, D[start:end], b) iteratively: each step records the
-        subtree hash the recursion would append on its way back out, and the recorded
-        hashes are emitted innermost first, as the RFC's concatenation order requires.
-        """
+        """Proof that the first ``old_size`` leaves are a prefix of this tree (RFC 9162 2.1.4.1)."""
         if not _is_int(old_size):
             raise TypeError("old_size must be an int")
+        return [self._subtree(start, end) for start, end in consistency_ranges(old_size, self.size)]
+
+
+Range = tuple[int, int]
+"""Leaves ``[start, end)`` of a tree."""
+
+
+def _split(start: int, end: int) -> int:
+    """Where MTH splits ``[start, end)``: after the largest power of two below its length."""
+    return start + (1 << ((end - start - 1).bit_length() - 1))
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The subtrees whose hashes form the audit path of leaf ``index`` (RFC 9162 2.1.3.1), leaf to root.
+
+    Every range the recursion visits starts on a multiple of the smallest power of two ``2**p``
+    that covers it and is either exactly ``2**p`` long or runs to the end of the tree.
+    """
+    if not 0 <= index < size:
+        raise ValueError(f"leaf index {index} is outside a tree of size {size}")
+    outer: list[Range] = []
+    start, end = 0, size
+    while end - start > 1:
+        split = _split(start, end)
+        if index < split:
+            outer.append((split, end))
+            end = split
+        else:
+            outer.append((start, split))
+            start = split
+    outer.reverse()
+    return outer
+
+
+def consistency_ranges(old_size: int, size: int) -> list[Range]:
+    """The subtrees whose hashes prove the first ``old_size`` leaves a prefix of ``size`` (RFC 9162 2.1.4.1).
+
+    This follows SUBPROOF(m, D[start:end], b) iteratively: each step records the subtree the
+    recursion would append on its way back out, and they are emitted innermost first, as the
+    RFC's concatenation order requires.
+    """
+    if not 0 < old_size <= size:
+        raise ValueError(f"old_size must satisfy 0 < old_size <= {size}, got {old_size}")
+    if old_size == size:
+        return []
+    start, end = 0, size
+    remaining = old_size  # m, relative to ``start``
+    whole_old_tree = True  # the RFC's flag b: is [start, start + m) the entire old tree?
+    outer: list[Range] = []
+    while remaining != end - start:
+        split = _split(start, end)
+        if remaining <= split - start:
+            outer.append((split, end))
+            end = split
+        else:
+            outer.append((start, split))
+            remaining -= split - start
+            start = split
+            whole_old_tree = False
+    # The old tree's own root is left out when the verifier already holds it.
+    ranges = [] if whole_old_tree else [(start, end)]
+    ranges.extend(reversed(outer))
+    return ranges
+
+
+def perfect_subtrees(start: int, end: int) -> list[tuple[int, int]]:
+    """The perfect subtrees, as ``(level, index)`` largest first, whose hashes fold into MTH of a
+    range the proofs visit (see :func:`inclusion_ranges`): subtree ``(p, j)`` holds the ``2**p``
+    leaves from ``j * 2**p``."""
+    pieces: list[tuple[int, int]] = []
+    while start < end:
+        level = (end - start).bit_length() - 1
+        if start:
+            level = min(level, (start & -start).bit_length() - 1)
+        pieces.append((level, start >> level))
+        start += 1 << level
+    return pieces
+
+
+def fold_subtrees(hashes: Sequence[bytes]) -> bytes:
+    """MTH of adjacent perfect subtrees given largest first: each is the left child of the rest."""
+    if not hashes:
+        return EMPTY_ROOT
+    node = hashes[-1]
+    for left in reversed(hashes[:-1]):
+        node = node_hash(left, node)
+    return node
+
+
+class CompactRange:
+    """The right edge of a growing tree: one root per perfect subtree, largest first.
+
+    Folding it gives the tree head for the current size in O(log n), so one pass over a log
+    yields the head at every checkpoint. With ``record_from``, each perfect subtree of at least
+    ``2**record_from`` leaves is listed in ``completed`` as ``(level, index, hash)`` when its last
+    leaf arrives.
+    """
+
+    def __init__(self, size: int = 0, nodes: Iterable[bytes] = (), *, record_from: int = 64) -> None:
+        self.size = size
+        self.nodes = list(nodes)
+        self.record_from = record_from
+        self.completed: list[tuple[int, int, bytes]] = []
+
+    def append(self, leaf: bytes) -> None:
+        node = leaf
         size = self.size
-        if not 0 < old_size <= size:
-            raise ValueError(f"old_size must satisfy 0 < old_size <= {size}, got {old_size}")
-        if old_size == size:
-            return []
-        start, end = 0, size
-        remaining = old_size  # m, relative to ``start``
-        whole_old_tree = True  # the RFC's flag b: is [start, start + m) the entire old tree?
-        outer: list[bytes] = []
-        while remaining != end - start:
-            split = 1 << ((end - start - 1).bit_length() - 1)  # largest power of 2 < size
-            if remaining <= split:
-                outer.append(self._subtree(start + split, end))
-                end = start + split
-            else:
-                outer.append(self._subtree(start, start + split))
-                start += split
-                remaining -= split
-                whole_old_tree = False
-        # The old tree's own root is left out when the verifier already holds it.
-        proof = [] if whole_old_tree else [self._subtree(start, end)]
-        proof.extend(reversed(outer))
-        return proof
+        self.size = grown = size + 1
+        level, record_from = 0, self.record_from
+        while size & 1:
+            node = node_hash(self.nodes.pop(), node)
+            size >>= 1
+            level += 1
+            if level >= record_from:
+                self.completed.append((level, (grown >> level) - 1, node))
+        self.nodes.append(node)
+
+    def root(self) -> bytes:
+        return fold_subtrees(self.nodes)
 
 
 def tree_root(leaves: Sequence[bytes]) -> bytes:

@@ -171,6 +171,20 @@ class Checkpoint(models.Model):
         ordering = ["tree_size"]
 
 
+class MerkleNode(models.Model):
+    """A perfect subtree of the evidence tree, stored when a checkpoint first covers it.
+
+    Level ``p``, index ``j``: the hash of the ``2**p`` entries from ``j * 2**p + 1``. Proofs read a
+    few of these instead of every leaf up to the checkpoint. Derived data: a wrong row only makes
+    proofs fail to verify against the signed checkpoint, and ``evidence verify`` recomputes each row.
+    """
+
+    pk = models.CompositePrimaryKey("level", "index")
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+
 class TimelineEvent(models.Model):
     """A state change's line on a consignment's timeline, linked to its evidence.
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test import Client
 
 from singlewindow import cli, testing
@@ -140,7 +141,7 @@ def resign_checkpoints(signer: pki.KeyPair, chain: list[Any]) -> None:
     """Rebuild every checkpoint over the (tampered) leaves and sign it with ``signer``."""
     leaves = [bytes.fromhex(h) for h in EvidenceEntry.objects.order_by("seq").values_list("leaf_hash", flat=True)]
     for checkpoint in Checkpoint.objects.all():
-        frontier = evidence.CompactRange()
+        frontier = merkle.CompactRange()
         for leaf in leaves[: checkpoint.tree_size]:
             frontier.append(leaf)
         root = frontier.root()
@@ -302,7 +303,7 @@ TAMPERING: dict[str, tuple[Tamper, int, str]] = {
             rechain(),
         ),
         5,
-        "checkpoint at tree size 5: root or signature does not verify",
+        "checkpoint at tree size 5: root does not match the entries",
     ),
     **{
         f"body-not-a-json-object-rechained-{label}": (
@@ -318,27 +319,42 @@ TAMPERING: dict[str, tuple[Tamper, int, str]] = {
     "checkpoint-root": (
         lambda log: Checkpoint.objects.filter(tree_size=5).update(root_hash="0" * 64),
         5,
-        "checkpoint at tree size 5: root or signature does not verify",
+        "checkpoint at tree size 5: root does not match the entries",
     ),
     "checkpoint-signature-of-another-checkpoint": (
         _other_checkpoint_signature,
         8,
-        "checkpoint at tree size 8: root or signature",
+        "checkpoint at tree size 8: signature does not verify",
     ),
     "checkpoint-signature-bit": (
         lambda log: _flip_signature_character(),
         5,
-        "checkpoint at tree size 5: root or signature does not verify",
+        "checkpoint at tree size 5: signature does not verify",
     ),
     "checkpoint-signature-garbage": (
         lambda log: Checkpoint.objects.filter(tree_size=8).update(signature="x.y.z"),
         8,
-        "checkpoint at tree size 8: root or signature does not verify",
+        "checkpoint at tree size 8: signature does not verify",
     ),
     "checkpoint-body": (
         lambda log: _checkpoint_body_edit(),
         5,
-        "checkpoint at tree size 5: root or signature does not verify",
+        "checkpoint at tree size 5: signature does not verify",
+    ),
+    "recorded-at-column": (
+        lambda log: EvidenceEntry.objects.filter(seq=2).update(recorded_at=F("recorded_at") + timedelta(hours=1)),
+        2,
+        "entry 2: recorded time differs from the hashed body",
+    ),
+    "checkpoint-created-at-column": (
+        lambda log: Checkpoint.objects.filter(tree_size=5).update(created_at=F("created_at") - timedelta(days=1)),
+        5,
+        "checkpoint at tree size 5: stored time differs from the signed one",
+    ),
+    "cut-the-tail-its-checkpoint-and-head": (
+        lambda log: (Checkpoint.objects.filter(tree_size=8).delete(), _truncate_to(5)),
+        6,
+        "entry 6: missing (exchange.",  # the delivery or message that named entry 6 is the trace
     ),
     "head-hash": (
         lambda log: EvidenceHead.objects.filter(pk=1).update(chain_hash="a" * 64),
