@@ -20,6 +20,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from ninja.parser import Parser
 
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.problems import PROBLEM, problem_response
 
 API_PREFIX = "/api/"
@@ -55,7 +56,7 @@ class BoundaryMiddleware:
         if "\x00" in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
             return self._refusal(request, 400, detail="The request carries a NUL character.")
         length = request.META.get("CONTENT_LENGTH") or "0"
-        if not (length.isascii() and length.isdigit()):  # Django would fail reading the body
+        if not is_digits(length):  # Django would fail reading the body
             return self._refusal(request, 400, detail="Content-Length is not a number.")
         response = self.get_response(request)
         if (response.status_code in _REFUSALS and request.path_info.startswith(API_PREFIX)

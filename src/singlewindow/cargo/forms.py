@@ -9,6 +9,7 @@ from django.http import QueryDict
 
 from singlewindow.cargo import errors
 from singlewindow.cargo.models import Receipt
+from singlewindow.datamodel.identifiers import is_digits
 
 MAX_PACKAGES = 99_999_999
 MAX_KG = Decimal("9999999999999")
@@ -24,7 +25,7 @@ class ReceiptForm:
 
 def whole_number(value: str | None, *, minimum: int = 0) -> int:
     text = (value or "").strip()
-    if not text.isdigit() or len(text) > 8 or int(text) < minimum:
+    if not is_digits(text) or len(text) > 8 or int(text) < minimum:
         raise errors.invalid("cargo.bad_figures", f"Give a whole number of packages of at least {minimum}.",
                              f"件數須為不小於 {minimum} 之整數。")
     return int(text)

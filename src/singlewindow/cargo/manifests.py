@@ -23,6 +23,7 @@ from singlewindow.cargo.models import Allocation, Bill, Direction, Manifest, Man
 from singlewindow.datamodel.datasets import CargoManifest
 from singlewindow.datamodel.datasets.base import Measure
 from singlewindow.datamodel.datasets.cargo import HouseConsignment, MasterConsignment
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.exchange.models import Delivery
 from singlewindow.exchange.selectors import document_of
 from singlewindow.exchange.services import record_state_change
@@ -91,7 +92,7 @@ def _goods(consignment: MasterConsignment | HouseConsignment) -> str:
 def _warehouses(document: CargoManifest) -> dict[str, uuid.UUID]:
     """Warehouses named as a master bill's unloading location by business ID (卸存地點)."""
     ids = sorted({m.unloading_location.id for m in document.consignment
-                  if m.unloading_location and m.unloading_location.id and m.unloading_location.id.isdigit()})
+                  if m.unloading_location and m.unloading_location.id and is_digits(m.unloading_location.id)})
     found = organisations_by_business_ids(ids) if ids else []
     return {org.business_id or "": org.pk for org in found
             if OrganisationRole.WAREHOUSE_OPERATOR in org.role_codes}

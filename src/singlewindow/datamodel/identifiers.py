@@ -5,12 +5,21 @@ from __future__ import annotations
 import re
 
 _BUSINESS_ID_WEIGHTS = (1, 2, 1, 2, 1, 2, 4, 1)
-_BUSINESS_ID = re.compile(r"^\d{8}$")
+_BUSINESS_ID = re.compile(r"^\d{8}\Z", re.ASCII)
 # WCO UCR (ISO 15459 based): year digit, ISO country code, then the issuer's reference.
-_UCR = re.compile(r"^\d[A-Z]{2}[A-Z0-9][A-Z0-9\-]{0,31}$")
-_NATIONAL_ID = re.compile(r"^[A-Z][12]\d{8}$")
+_UCR = re.compile(r"^\d[A-Z]{2}[A-Z0-9][A-Z0-9\-]{0,31}\Z", re.ASCII)
+_NATIONAL_ID = re.compile(r"^[A-Z][12]\d{8}\Z", re.ASCII)
 # Letter values of the national ID's first character (A=10 ... Z=33, in the official order).
 _NATIONAL_ID_LETTERS = "ABCDEFGHJKLMNPQRSTUVXYWZIO"
+
+
+def is_digits(value: str) -> bool:
+    """Whether ``value`` is one or more of the digits 0-9.
+
+    ``str.isdigit`` also takes other scripts' digits and superscripts: ``int()`` reads the first
+    as a number nobody typed and refuses the second, so identifiers and figures use this.
+    """
+    return value.isascii() and value.isdigit()
 
 
 def _digit_sum(value: int) -> int:

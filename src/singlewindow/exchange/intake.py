@@ -59,8 +59,8 @@ from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
 from singlewindow.registry.models import Organisation, Service
 
-MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}$")
-CLIENT_REFERENCE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}$")
+MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}\Z")
+CLIENT_REFERENCE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}\Z")
 
 
 @dataclass(frozen=True)

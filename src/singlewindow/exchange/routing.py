@@ -14,6 +14,7 @@ from typing import Any
 from django.db import connection
 
 from singlewindow.datamodel.datasets import Document
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.registry import selectors
 from singlewindow.registry.cache import TTLCache
 from singlewindow.registry.models import Organisation
@@ -52,7 +53,7 @@ def route(context: RoutingContext) -> list[Organisation]:
 
 def named_business_ids(document: Document) -> list[str]:
     """Business IDs of the parties a document names (declarant, importer, exporter…)."""
-    return [party.id for party in document.named_parties() if party.id and party.id.isdigit()]
+    return [party.id for party in document.named_parties() if party.id and is_digits(party.id)]
 
 
 @register_route("import_declaration")

@@ -11,7 +11,7 @@ import re
 
 from singlewindow.express.errors import ExpressError
 
-_AWB = re.compile(r"^(\d{3})[ -]?(\d{4}) ?(\d{4})$", re.ASCII)
+_AWB = re.compile(r"^(\d{3})[ -]?(\d{4}) ?(\d{4})\Z", re.ASCII)
 
 
 def check_digit(serial7: str) -> int:

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from django.http import QueryDict
 
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.express.services import TAIPEI
 
 
@@ -37,14 +38,14 @@ def day(value: str | None, default: date) -> date:
 
 def version(data: QueryDict) -> int | None:
     raw = data.get("version", "")
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if is_digits(raw) and len(raw) < 10 else None
 
 
 def whole(data: QueryDict, field: str, *, default: int | None = None) -> int | None:
     raw = (data.get(field) or "").strip()
     if not raw:
         return default
-    if not raw.isdigit() or len(raw) > 6:
+    if not is_digits(raw) or len(raw) > 6:
         raise InputError(field, "Give a whole number.", "請填寫整數。")
     return int(raw)
 

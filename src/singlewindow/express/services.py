@@ -35,8 +35,8 @@ from singlewindow.registry.actors import Actor
 from singlewindow.registry.models import Organisation, OrganisationRole
 
 TAIPEI = ZoneInfo("Asia/Taipei")
-BAG_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,19}$")
-LANE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,9}$")
+BAG_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,19}\Z")
+LANE_CODE = re.compile(r"^[A-Z0-9][A-Z0-9\-]{0,9}\Z")
 MAX_HOUSE_AWBS = 500
 MAX_PARCELS = 5000
 MAX_DOCUMENTS = 20

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import re
 
-_DIGITS = re.compile(r"^\d{3,20}$")
+from singlewindow.datamodel.identifiers import is_digits
+
+_DIGITS = re.compile(r"^\d{3,20}\Z", re.ASCII)
 
 
 def check_digits(body: str) -> str:
     """The two check digits of the digit string ``body``."""
-    if not body.isdigit():
+    if not is_digits(body):
         raise ValueError("a reference body is digits only")
     return f"{98 - (int(body) * 100) % 97:02d}"
 

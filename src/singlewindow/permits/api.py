@@ -35,7 +35,7 @@ class VerifyIn(Schema):
     permit_number: str = Field(min_length=1, max_length=35)
     agency: str = Field(min_length=1, max_length=40, description="The issuing agency's organisation code.")
     holder: str = Field(min_length=1, max_length=17, description="Importer's or exporter's business ID.")
-    hs_code: str = Field(pattern=r"^\d{6,10}$", description="The declared tariff code, 6 to 10 digits.")
+    hs_code: str = Field(pattern=r"^[0-9]{6,10}$", description="The declared tariff code, 6 to 10 digits.")
     quantity: Decimal = Field(gt=0, max_digits=16, decimal_places=6)
     unit: str = Field(pattern=UNIT_PATTERN, description="UN/ECE Rec 20 unit code.")
     declaration_reference: str = Field(min_length=1, max_length=70, description="Customs' declaration number.")

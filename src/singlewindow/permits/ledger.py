@@ -31,6 +31,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
 from django.utils import timezone
 
 from singlewindow.datamodel.codelists import normalise_hs
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.exchange.evidence import AppendedEntry, seq_param, seq_sql
 from singlewindow.exchange.rows import Batch, insert_rows, next_id_statement, update_statement
 from singlewindow.exchange.services import StateChange, record_state_changes
@@ -49,7 +50,7 @@ from singlewindow.registry.cache import TTLCache
 from singlewindow.registry.models import Organisation, OrganisationRole
 
 OK, REFUSED = "ok", "refused"
-_UNIT = re.compile(r"^[A-Z0-9]{1,3}(#[A-Z0-9])?$")
+_UNIT = re.compile(r"^[A-Z0-9]{1,3}(#[A-Z0-9])?\Z")
 _MAX_QUANTITY = Decimal(10) ** (QUANTITY_DIGITS - QUANTITY_PLACES)
 
 
@@ -122,7 +123,7 @@ def _request(*, permit_number: str, agency: str, holder: str, hs_code: str, quan
              declaration_ref: str, item_seq: int, on: datetime | None) -> _Request:
     """The request checked for shape; a malformed one is refused before anything is read."""
     code = normalise_hs(hs_code) if isinstance(hs_code, str) else ""
-    if not (code.isdigit() and 6 <= len(code) <= 10):
+    if not (is_digits(code) and 6 <= len(code) <= 10):
         raise _bad("the HS code must have 6 to 10 digits")
     try:
         amount = Decimal(quantity)

@@ -22,6 +22,7 @@ from singlewindow.customs.assessment.service import assess_declaration, assessme
 from singlewindow.datamodel.codelists import normalise_hs
 from singlewindow.datamodel.datasets import Declaration, ExportDeclaration
 from singlewindow.datamodel.datasets.declaration import GovernmentAgencyGoodsItem
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.permits.models import Exemption
 from singlewindow.registry.models import Organisation
 
@@ -63,8 +64,8 @@ def national_code(item: GovernmentAgencyGoodsItem) -> str | None:
     classifications = item.commodity.classification if item.commodity else []
     for classification in classifications:
         code = normalise_hs(classification.id)
-        if len(code) >= 8 and code[:8].isdigit():
-            return code[:10] if len(code) >= 10 and code[:10].isdigit() else code[:8]
+        if len(code) >= 8 and is_digits(code[:8]):
+            return code[:10] if len(code) >= 10 and is_digits(code[:10]) else code[:8]
     return None
 
 

@@ -34,7 +34,7 @@ G2G = (R.CUSTOMS_OFFICE, R.PERMIT_AGENCY, R.PORT_AUTHORITY)
 
 # The exchange's own pattern for ``<dataset>.<function>`` (exchange.intake.MESSAGE_TYPE; the registry
 # may not import the exchange, and a test keeps the two equal).
-MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}$")
+MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}\Z")
 
 
 class Kind(StrEnum):

@@ -48,7 +48,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 """Backdating applied to new certificates so slightly slow clocks still accept them."""
 
 # serialNumber is encoded as an ASN.1 PrintableString, which allows only these characters.
-_PRINTABLE = re.compile(r"^[A-Za-z0-9 '()+,\-./:=?]+$")
+_PRINTABLE = re.compile(r"^[A-Za-z0-9 '()+,\-./:=?]+\Z")
 
 # Critical extensions this validator understands; RFC 5280 §4.2 says to reject any other.
 _HANDLED_CRITICAL = frozenset(

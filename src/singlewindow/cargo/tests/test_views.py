@@ -6,8 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.test import Client
 
+from singlewindow.cargo import forms
+from singlewindow.cargo.errors import CargoError
 from singlewindow.cargo.models import Bill, DiscrepancyReport, Receipt
 from singlewindow.cargo.tests.world import CargoWorld, manifest, master, send
 
@@ -56,3 +59,11 @@ def test_receipt_report_and_acceptance_on_the_screens(client: Any, cargo: CargoW
     assert customs.post(f"/cargo/reports/{report.pk}/accept/", {}).status_code == 302
     bill.refresh_from_db()
     assert bill.packages == 9 and bill.manifest.version == 2
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "１２", "12\n3"])
+def test_a_figure_in_other_digits_is_refused_with_the_reason_not_a_crash(typed: str) -> None:
+    # ``str.isdigit`` takes these; ``int`` refuses a superscript (a 500) and reads the others.
+    with pytest.raises(CargoError) as refused:
+        forms.whole_number(typed)
+    assert refused.value.code == "cargo.bad_figures"

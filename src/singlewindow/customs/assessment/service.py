@@ -41,6 +41,7 @@ from singlewindow.datamodel.codelists import normalise_hs
 from singlewindow.datamodel.datasets import Declaration
 from singlewindow.datamodel.datasets.base import Amount, Measure, Quantity
 from singlewindow.datamodel.datasets.declaration import ExportDeclaration, GovernmentAgencyGoodsItem
+from singlewindow.datamodel.identifiers import is_digits
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 TERMS_WITHOUT_FREIGHT = frozenset({"EXW", "FCA", "FAS", "FOB"})
@@ -147,7 +148,7 @@ def _quantities(item: GovernmentAgencyGoodsItem) -> Quantities:
 def _tariff_code(item: GovernmentAgencyGoodsItem) -> str | None:
     classifications = item.commodity.classification if item.commodity else []
     codes = [normalise_hs(c.id) for c in classifications]
-    national = [c for c in codes if len(c) >= 8 and c[:8].isdigit()]
+    national = [c for c in codes if len(c) >= 8 and is_digits(c[:8])]
     return national[0][:10] if national and len(national[0]) >= 10 else (national[0][:8] if national else None)
 
 

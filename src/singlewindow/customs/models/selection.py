@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from singlewindow.customs.models.tariff import HS_PREFIX, Validity
-from singlewindow.datamodel.identifiers import is_valid_business_id
+from singlewindow.datamodel.identifiers import is_digits, is_valid_business_id
 
 COUNTRY_CODE = RegexValidator(r"^[A-Z]{2}$", _("A country code has two capital letters (ISO 3166-1)."))
 PARTY_ID = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9\-]{0,16}$",
@@ -46,7 +46,7 @@ def _business_id_fault(value: str) -> str:
 
 
 def _check_business_id(value: str, field: str) -> None:
-    if len(value) == 8 and value.isdigit() and not is_valid_business_id(value):
+    if len(value) == 8 and is_digits(value) and not is_valid_business_id(value):
         raise ValidationError({field: _business_id_fault(value)})
 
 
@@ -218,7 +218,7 @@ class SelectionRule(Validity):
             if not PARTY_PATTERN.fullmatch(value):
                 errors["value"] = _both("Name the party identifier: 1 to 17 letters, digits or '-'.",
                                         "請填當事人識別碼：1 至 17 個英數字或「-」。")
-            elif len(value) == 8 and value.isdigit() and not is_valid_business_id(value):
+            elif len(value) == 8 and is_digits(value) and not is_valid_business_id(value):
                 errors["value"] = _business_id_fault(value)
         elif self.kind == RuleKind.NEW_TRADER:
             if value:

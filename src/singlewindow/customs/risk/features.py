@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from singlewindow.customs.risk.history import Record
+from singlewindow.datamodel.identifiers import is_digits
 
 FOLDS = 5
 SMOOTHING = 20.0
@@ -62,7 +63,7 @@ def _hs6(record: Record) -> str | None:
     text = _text(record, "hs6")
     if text is None:
         return None
-    digits = "".join(ch for ch in text if ch.isdigit())
+    digits = "".join(ch for ch in text if is_digits(ch))
     return digits[:6].rjust(6, "0") if digits else None
 
 

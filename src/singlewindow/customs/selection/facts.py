@@ -16,6 +16,7 @@ from typing import Any
 from django.utils import timezone
 
 from singlewindow.datamodel.datasets.declaration import Declaration, GovernmentAgencyGoodsItem
+from singlewindow.datamodel.identifiers import is_digits
 
 Record = dict[str, Any]
 
@@ -75,7 +76,7 @@ class DeclarationFacts:
 
 
 def _digits(text: str | None) -> str | None:
-    digits = "".join(ch for ch in text or "" if ch.isdigit())
+    digits = "".join(ch for ch in text or "" if is_digits(ch))
     return digits or None
 
 

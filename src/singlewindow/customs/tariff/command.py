@@ -11,6 +11,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from singlewindow.datamodel.identifiers import is_digits
+
 MAX_DECLARATION_BYTES = 10 * 1024 * 1024
 
 
@@ -109,7 +111,7 @@ def cmd_tariff_show(options: argparse.Namespace) -> int:
     from singlewindow.datamodel.codelists import normalise_hs
 
     code = normalise_hs(options.code)
-    if not code.isdigit() or not 2 <= len(code) <= 10:
+    if not is_digits(code) or not 2 <= len(code) <= 10:
         return _fail([f"{options.code!r} is not a tariff code / 不是稅則號別"])
     schedule = None
     if options.schedule:

@@ -31,6 +31,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from singlewindow.datamodel.identifiers import is_digits
+
 MAX_RATE_TEXT = 300
 """Longer text is not a rate (the longest in the UK tariff is about 120 characters)."""
 
@@ -322,7 +324,7 @@ class _Parser:
 
     def day(self) -> int:
         kind, value = self.take()
-        if kind != "number" or not value.isdigit() or not 1 <= int(value) <= 31:
+        if kind != "number" or not is_digits(value) or not 1 <= int(value) <= 31:
             raise RateSyntaxError(f"bad day {value!r} in a season", f"季節日期的日 {value!r} 不正確")
         return int(value)
 

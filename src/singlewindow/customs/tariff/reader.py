@@ -32,9 +32,9 @@ Progress = Callable[[str, int, int], None]
 
 _CODE_SEPARATORS = re.compile(r"[\s.\-]")
 _REGULATION_SPLIT = re.compile(r"[\s,;]+")
-_CODE = re.compile(r"^(\d{8}|\d{10})$")
-_UNIT = re.compile(r"^[A-Z0-9]{1,3}$")
-_REGULATION = re.compile(r"^[A-Z0-9]{1,10}$")
+_CODE = re.compile(r"^(\d{8}|\d{10})\Z", re.ASCII)
+_UNIT = re.compile(r"^[A-Z0-9]{1,3}\Z")
+_REGULATION = re.compile(r"^[A-Z0-9]{1,10}\Z")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from singlewindow.datamodel.codecs.edifact_rules import (
     Node,
 )
 from singlewindow.datamodel.codecs.edifact_syntax import MAX_ISSUES, Message, Segment, segment_pointer
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.datamodel.issues import Issue
 
 # code -> (English, Traditional Chinese); the texts are filled per issue.
@@ -367,11 +368,11 @@ def iso_date(value: str, code: str | None) -> str:
     if code in ("303", "304"):
         size = 12 if code == "303" else 14
         digits, zone = value[:size], _zone(value[size:])
-        if len(digits) == size and digits.isdigit() and zone is not None:
+        if len(digits) == size and is_digits(digits) and zone is not None:
             seconds = digits[12:14] if size == 14 else "00"
             return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}T{digits[8:10]}:{digits[10:12]}:{seconds}{zone}"
         return value
-    if not value.isdigit():
+    if not is_digits(value):
         return value
     if len(value) == 8 and code in (None, "102"):
         return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
@@ -386,6 +387,6 @@ def _zone(text: str) -> str | None:
     """A DTM time zone (``UTC``, ``Z``, ``+08``, ``+0800``) as an ISO offset."""
     if text in ("", "Z", "UTC", "GMT"):
         return "+00:00"
-    if len(text) in (3, 5) and text[0] in "+-" and text[1:].isdigit():
+    if len(text) in (3, 5) and text[0] in "+-" and is_digits(text[1:]):
         return f"{text[:3]}:{text[3:5] or '00'}"
     return None

@@ -29,6 +29,7 @@ from singlewindow.datamodel.datasets import DATA_SETS
 from singlewindow.datamodel.datasets.base import DataSet, ValueType
 from singlewindow.datamodel.datasets.response import CustomsResponse, ResponseInformation
 from singlewindow.datamodel.datasets.shape import Kind, attribute_fields, by_xml_name, shape_of
+from singlewindow.datamodel.identifiers import is_digits
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 
 DECLARATIONS = frozenset({"import_declaration", "export_declaration"})
@@ -176,9 +177,9 @@ def _read_date(element: etree._Element) -> str:
                   None)
     text = ((holder.text if holder is not None else element.text) or "").strip()
     code = holder.get("formatCode") if holder is not None else None
-    if code == DATE_FORMAT and len(text) == 8 and text.isdigit():
+    if code == DATE_FORMAT and len(text) == 8 and is_digits(text):
         return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    if code == DATE_TIME_FORMAT and len(text) >= 14 and text[:14].isdigit():
+    if code == DATE_TIME_FORMAT and len(text) >= 14 and is_digits(text[:14]):
         zone = text[14:]
         if zone in ("", "Z"):
             zone = "+00:00"

@@ -42,7 +42,7 @@ class ManifestGoodsItem(DataSet):
     wco_name = "GoodsItem"
     sequence_numeric: Sequence
     description: Text512
-    classification_id: Annotated[str, Field(pattern=r"^\d{4,10}$")] | None = None
+    classification_id: Annotated[str, Field(pattern=r"^[0-9]{4,10}$")] | None = None
     package_quantity: Count | None = None
     package_type_code: Code3 | None = None
     marks_numbers_id: Text512 | None = None

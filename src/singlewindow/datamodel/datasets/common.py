@@ -26,7 +26,7 @@ from singlewindow.datamodel.datasets.base import (
     Text256,
     Text512,
 )
-from singlewindow.datamodel.identifiers import is_valid_business_id
+from singlewindow.datamodel.identifiers import is_digits, is_valid_business_id
 
 
 class Address(DataSet):
@@ -54,7 +54,7 @@ class Party(DataSet):
     @field_validator("id")
     @classmethod
     def _taiwan_business_id(cls, value: str | None) -> str | None:
-        if value is not None and len(value) == 8 and value.isdigit() and not is_valid_business_id(value):
+        if value is not None and len(value) == 8 and is_digits(value) and not is_valid_business_id(value):
             raise ValueError("business_id_check")
         return value
 

@@ -18,7 +18,7 @@ from pydantic import Field
 from singlewindow.datamodel.datasets.base import Amount, DataSet, DateOrTime, Id17, Id35, Text512
 from singlewindow.datamodel.datasets.common import Party
 
-PaymentReference = Annotated[str, Field(pattern=r"^\d{6,20}$")]
+PaymentReference = Annotated[str, Field(pattern=r"^[0-9]{6,20}$")]
 """Customs' payment reference (銷帳編號): digits only, the last two a check (ISO 7064 MOD 97-10)."""
 
 

@@ -32,7 +32,7 @@ class PermitGoodsItem(DataSet):
     wco_name = "GovernmentAgencyGoodsItem"
     sequence_numeric: Sequence
     description: Text512
-    classification_id: Annotated[str, Field(pattern=r"^\d{6,10}$")]
+    classification_id: Annotated[str, Field(pattern=r"^[0-9]{6,10}$")]
     quantity: Quantity
     value_amount: Amount | None = None
     origin: Origin | None = None
@@ -77,7 +77,7 @@ class GrantedGoodsItem(DataSet):
 
     wco_name = "GovernmentAgencyGoodsItem"
     sequence_numeric: Sequence
-    classification_id: Annotated[str, Field(pattern=r"^\d{6,10}$")]
+    classification_id: Annotated[str, Field(pattern=r"^[0-9]{6,10}$")]
     description: Text512 | None = None
     quantity: Quantity
 

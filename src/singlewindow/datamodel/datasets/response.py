@@ -53,7 +53,7 @@ class CustomsResponse(DataSet):
     """
 
     wco_name = "Response"
-    function_code: Annotated[str, Field(pattern=r"^\d{1,3}$")]
+    function_code: Annotated[str, Field(pattern=r"^[0-9]{1,3}$")]
     functional_reference_id: Id35 | None = None
     issue_date_time: datetime
     status: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]

@@ -338,8 +338,11 @@ def test_missing_envelope_headers(
         ("HTTP_X_SW_MESSAGE_TYPE", "import_declaration.submit.v2", "header:X-SW-Message-Type"),
         ("HTTP_X_SW_CLIENT_REFERENCE", "has space", "header:X-SW-Client-Reference"),
         ("HTTP_X_SW_CLIENT_REFERENCE", "x" * 65, "header:X-SW-Client-Reference"),
+        # A server behind a lenient proxy could see these; ``$`` alone would let them through.
+        ("HTTP_X_SW_MESSAGE_TYPE", "import_declaration.submit\n", "header:X-SW-Message-Type"),
+        ("HTTP_X_SW_CLIENT_REFERENCE", "ref-1\n", "header:X-SW-Client-Reference"),
     ],
-    ids=["type-camel", "type-three-parts", "ref-space", "ref-65-chars"],
+    ids=["type-camel", "type-three-parts", "ref-space", "ref-65-chars", "type-newline", "ref-newline"],
 )
 def test_malformed_envelope_headers(
     client: Client, world: testing.World, header: str, value: str, pointer: str

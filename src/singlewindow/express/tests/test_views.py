@@ -3,10 +3,14 @@ refused form comes back with the reason and changes nothing."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import pytest
+from django.http import QueryDict
 from django.test import Client
 
 from singlewindow import testing
-from singlewindow.express import services
+from singlewindow.express import forms, services
 from singlewindow.express.models import Anomaly, Appointment
 from singlewindow.express.tests.conftest import MASTER, Express
 
@@ -84,3 +88,11 @@ def test_the_terminal_moves_bags_records_an_anomaly_and_reviews(ex: Express) -> 
     assert broker.post(f"/express/anomalies/{anomaly.pk}/review/", {"decision": "accept"}).status_code == 403
     assert terminal.post(f"/express/anomalies/{anomaly.pk}/review/", {"decision": "accept"}).status_code == 302
     assert Anomaly.objects.get().status == "closed"
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "１２"])
+def test_a_number_in_other_digits_is_refused_with_the_reason_not_a_crash(typed: str) -> None:
+    # ``str.isdigit`` takes these; ``int`` refuses a superscript (a 500) and reads the others.
+    assert forms.version(QueryDict(urlencode({"version": typed}))) is None
+    with pytest.raises(forms.InputError):
+        forms.whole(QueryDict(urlencode({"pieces": typed})), "pieces")
