@@ -273,7 +273,12 @@ class CertificateAddForm(ModelForm):  # type: ignore[type-arg]
             self.add_error("pem", error)
             return cleaned
         named = pki.certificate_org_code(cert)
-        if organisation is not None and named is not None and named != organisation.code:
+        if named is None:
+            self.add_error("pem", forms.ValidationError(
+                _("The certificate names no organisation: its subject needs one serialNumber, the "
+                  "organisation code."), code="no_organisation"))
+            return cleaned
+        if organisation is not None and named != organisation.code:
             self.add_error("pem", forms.ValidationError(
                 _("The certificate names organisation %(named)s, not %(chosen)s."),
                 code="organisation_mismatch", params={"named": named, "chosen": organisation.code}))
@@ -284,6 +289,10 @@ class CertificateAddForm(ModelForm):  # type: ignore[type-arg]
             self.add_error("pem", forms.ValidationError(
                 _("This certificate is already registered to %(holder)s."),
                 code="already_registered", params={"holder": holder.organisation.code}))
+        elif Certificate.objects.filter(fingerprint=pki.fingerprint(cert), is_active=False).exists():
+            self.add_error("pem", forms.ValidationError(
+                _("This certificate was deactivated. To use it again, mark it active on its own page."),
+                code="deactivated"))
         return cleaned
 
 

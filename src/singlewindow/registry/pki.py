@@ -12,15 +12,15 @@ import itertools
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtensionOID, NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
 
 __all__ = [
     "ChainError",
@@ -41,6 +41,8 @@ __all__ = [
     "verify_chain",
 ]
 
+_T = TypeVar("_T")
+
 MAX_CHAIN_LENGTH = 5
 """Longest chain accepted from a client (leaf, intermediates and optionally the root)."""
 
@@ -60,8 +62,22 @@ _HANDLED_CRITICAL = frozenset(
         ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
         ExtensionOID.ISSUER_ALTERNATIVE_NAME,
         ExtensionOID.CERTIFICATE_POLICIES,
+        ExtensionOID.EXTENDED_KEY_USAGE,
     }
 )
+
+SIGNING_PURPOSES = frozenset(
+    {
+        x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36"),  # id-kp-documentSigning (RFC 9336)
+        ExtendedKeyUsageOID.EMAIL_PROTECTION,  # S/MIME signing, what many organisation certificates carry
+        ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
+    }
+)
+"""Extended key usages that allow signing trade documents. A certificate (or a CA above it) whose
+extended key usage lists none of these is limited to other purposes (RFC 5280 §4.2.1.12)."""
+
+MAX_SERIAL_BITS = 160
+"""RFC 5280 §4.1.2.2: a serial number is at most 20 octets."""
 
 ChainErrorCode = Literal[
     "certificate_untrusted",
@@ -278,13 +294,40 @@ def private_key_to_pem(key: ec.EllipticCurvePrivateKey) -> str:
 
 
 def load_certificate_pem(pem: str | bytes) -> x509.Certificate:
-    """Parse one PEM certificate; raises ``ValueError`` on malformed input."""
-    return x509.load_pem_x509_certificate(_as_bytes(pem))
+    """Parse one PEM certificate whose names, extensions and serial can be read; raises ``ValueError``
+    on malformed input."""
+    return _readable(_loaded(x509.load_pem_x509_certificate, pem))
 
 
 def load_certificates_pem(pem: str | bytes) -> list[x509.Certificate]:
-    """Parse a PEM bundle (e.g. leaf then intermediates); raises ``ValueError`` if empty."""
-    return x509.load_pem_x509_certificates(_as_bytes(pem))
+    """Parse a PEM bundle (e.g. leaf then intermediates); raises ``ValueError`` if empty or unreadable."""
+    return [_readable(cert) for cert in _loaded(x509.load_pem_x509_certificates, pem)]
+
+
+def _loaded(load: Callable[[bytes], _T], pem: str | bytes) -> _T:
+    try:
+        return load(_as_bytes(pem))
+    except ValueError:
+        raise
+    except Exception as exc:  # e.g. x509.InvalidVersion, UnicodeEncodeError
+        raise ValueError(f"unreadable certificate: {exc}") from None
+
+
+def _readable(cert: x509.Certificate) -> x509.Certificate:
+    """``cert`` once what the registry stores and shows of it can be read, else ``ValueError``.
+
+    ``cryptography`` reads names and extensions only when asked, and a hostile encoding (a name
+    attribute as a BIT STRING, a duplicate extension) raises errors of other types then.
+    """
+    try:
+        cert.subject.rfc4514_string()
+        cert.issuer.rfc4514_string()
+        list(cert.extensions)
+    except Exception as exc:
+        raise ValueError(f"unreadable certificate: {type(exc).__name__}: {exc}") from None
+    if cert.serial_number < 0 or cert.serial_number.bit_length() > MAX_SERIAL_BITS:
+        raise ValueError("the serial number is negative or longer than 20 octets")
+    return cert
 
 
 def load_private_key_pem(pem: str | bytes) -> ec.EllipticCurvePrivateKey:
@@ -324,7 +367,10 @@ def certificate_org_code(cert: x509.Certificate) -> str | None:
 
 
 def _describe(cert: x509.Certificate) -> str:
-    return f"'{cert.subject.rfc4514_string()}' (serial {serial_hex(cert)})"
+    try:
+        return f"'{cert.subject.rfc4514_string()}' (serial {serial_hex(cert)})"
+    except Exception:  # an unreadable name: the fingerprint still identifies it
+        return f"with SHA-256 fingerprint {fingerprint(cert)}"
 
 
 def normalise_serial(value: str) -> str:
@@ -344,6 +390,13 @@ def _basic_constraints(cert: x509.Certificate) -> x509.BasicConstraints | None:
 def _key_usage(cert: x509.Certificate) -> x509.KeyUsage | None:
     try:
         return cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def _extended_key_usage(cert: x509.Certificate) -> x509.ExtendedKeyUsage | None:
+    try:
+        return cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return None
 
@@ -418,9 +471,11 @@ class ChainVerifier:
         if path is None:
             try:
                 path = self._validate(chain, key)
-            except ValueError as exc:  # an extension that cannot be parsed
+            except ChainError:
+                raise
+            except Exception as exc:  # a name or extension that cannot be read, of any error type
                 raise ChainError(
-                    "certificate_chain_invalid", f"unreadable certificate: {exc}"
+                    "certificate_chain_invalid", f"unreadable certificate: {type(exc).__name__}: {exc}"
                 ) from None
             with self._lock:
                 self._cache[key] = path
@@ -520,6 +575,13 @@ class ChainVerifier:
                 "certificate_key_usage",
                 f"certificate {_describe(leaf)} is not allowed to make digital signatures",
             )
+        for cert in path[:-1]:
+            purposes = _extended_key_usage(cert)
+            if purposes is not None and not SIGNING_PURPOSES.intersection(purposes):
+                raise ChainError(
+                    "certificate_key_usage",
+                    f"certificate {_describe(cert)} is limited to other purposes than signing documents",
+                )
         # Anchors are withdrawn by removing them from the configuration, not by revocation.
         for cert in path[:-1]:
             if serial_hex(cert) in self._revoked:

@@ -115,8 +115,13 @@ def register_certificate(*, organisation: Organisation, pem: str, actor: Actor) 
     if org_code != organisation.code:
         raise RegistryError(RegistryErrorCode.CERTIFICATE_ORGANISATION_MISMATCH,
                             f"certificate names {org_code or 'no organisation'}, not {organisation.code}")
+    fingerprint = pki.fingerprint(cert)
+    if Certificate.objects.filter(fingerprint=fingerprint, is_active=False).exists():
+        # Suspended in the back office or revoked: registering it again must not undo that.
+        raise RegistryError(RegistryErrorCode.CERTIFICATE_SUSPENDED,
+                            "this certificate was deactivated; register a new one")
     certificate, _ = Certificate.objects.update_or_create(
-        fingerprint=pki.fingerprint(cert),
+        fingerprint=fingerprint,
         defaults={
             "organisation": organisation, "serial": pki.serial_hex(cert),
             "subject": cert.subject.rfc4514_string()[:400],

@@ -304,8 +304,9 @@ def test_leaf_cannot_act_as_issuer(root: KeyPair, leaf: KeyPair) -> None:
 def test_unknown_critical_extension_is_refused(root: KeyPair) -> None:
     odd = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.99999.1"), b"\x05\x00")
     refused("certificate_chain_invalid", [sign_with(root, ca=False, extension=odd)], root)
+    # A critical extended key usage is understood: one naming no signing purpose limits the key.
     eku = x509.ExtendedKeyUsage([x509.ObjectIdentifier("1.3.6.1.4.1.99999.2")])
-    refused("certificate_chain_invalid", [sign_with(root, ca=False, extension=eku)], root)
+    refused("certificate_key_usage", [sign_with(root, ca=False, extension=eku)], root)
     san = x509.SubjectAlternativeName([x509.DNSName("example.tw")])
     assert check([sign_with(root, ca=False, extension=san)], root)
 
