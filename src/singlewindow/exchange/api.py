@@ -29,6 +29,7 @@ from singlewindow.exchange.schemas import (
     WebhookOut,
 )
 from singlewindow.registry.auth import API_AUTH, actor_of
+from singlewindow.registry.models import Organisation
 
 router = Router(auth=API_AUTH, tags=["exchange"])
 
@@ -68,38 +69,42 @@ def submit_message(request: HttpRequest) -> HttpResponse:
                         content_type="application/json; charset=utf-8")
 
 
-def _message_out(message: Message, receipt: dict[str, Any] | None) -> MessageOut:
+def _message_out(message: Message, receipt: dict[str, Any] | None, viewer: Organisation | None) -> MessageOut:
     return MessageOut(
         id=message.id, message_type=message.message_type, sender=message.sender.code,
         client_reference=message.client_reference,
         ucr=message.consignment.ucr if message.consignment else None, format=message.format,
         payload_sha256=message.payload_sha256, received_at=message.received_at,
         evidence_seq=message.evidence_seq, signed=bool(message.signature),
-        deliveries=[_delivery_out(d) for d in message.deliveries.all()],
+        deliveries=[_delivery_out(d, viewer) for d in message.deliveries.all()],
         receipt=receipt,
     )
 
 
-def _delivery_out(delivery: Delivery) -> DeliveryStateOut:
+def _delivery_out(delivery: Delivery, viewer: Organisation | None) -> DeliveryStateOut:
+    """A delivery's state; how pushes to it fare (which can name its webhook's host) only for its recipient."""
+    own = viewer is not None and delivery.recipient_id == viewer.pk
     return DeliveryStateOut(
         id=delivery.pk, recipient=delivery.recipient.code, state=delivery.state,
         delivered_at=delivery.delivered_at, acknowledged_at=delivery.acknowledged_at,
-        push_state=delivery.push_state, push_attempts=delivery.push_attempts,
-        last_error=delivery.last_error,
+        push_state=delivery.push_state if own else None, push_attempts=delivery.push_attempts if own else None,
+        last_error=delivery.last_error if own else None,
     )
 
 
 @router.get("/messages", response=list[MessageOut], summary="Messages my organisation sent")
 def list_sent_messages(request: HttpRequest, limit: int = 50) -> list[MessageOut]:
-    messages = list(selectors.sent_messages(actor_of(request), min(max(limit, 1), 200)))
+    actor = actor_of(request)
+    messages = list(selectors.sent_messages(actor, min(max(limit, 1), 200)))
     signed = receipts.receipts_for(messages)
-    return [_message_out(m, signed.get(m.id)) for m in messages]
+    return [_message_out(m, signed.get(m.id), actor.organisation) for m in messages]
 
 
 @router.get("/messages/{message_id}", response=MessageOut, summary="One message and its delivery states")
 def get_message(request: HttpRequest, message_id: UUID) -> MessageOut:
+    actor = actor_of(request)
     message = (
-        selectors.messages_visible_to(actor_of(request))
+        selectors.messages_visible_to(actor)
         .select_related("sender", "consignment")
         .prefetch_related("deliveries__recipient")
         .filter(pk=message_id).first()
@@ -107,8 +112,8 @@ def get_message(request: HttpRequest, message_id: UUID) -> MessageOut:
     if message is None:
         raise _not_found("message")
     # a recipient sees the message, not the sender's receipt
-    is_sender = message.sender_id == actor_of(request).organisation.pk  # type: ignore[union-attr]
-    return _message_out(message, receipts.receipt_for(message) if is_sender else None)
+    is_sender = message.sender_id == actor.organisation.pk  # type: ignore[union-attr]
+    return _message_out(message, receipts.receipt_for(message) if is_sender else None, actor.organisation)
 
 
 @router.get("/messages/{message_id}/payload", summary="The exact payload bytes as received")
@@ -117,11 +122,21 @@ def get_payload(request: HttpRequest, message_id: UUID) -> HttpResponse:
     if message is None:
         raise _not_found("message")
     response = HttpResponse(bytes(message.payload), content_type=message.content_type)
+    # The bytes are the sender's: a browser must save them, never render them in this origin (an
+    # XML payload may carry XHTML and script the codec ignores).
+    response["Content-Disposition"] = f'attachment; filename="{message.pk}.{_extension(message.content_type)}"'
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["X-Content-Type-Options"] = "nosniff"
     response["X-SW-Message-Type"] = message.message_type
     response["X-SW-Payload-SHA256"] = message.payload_sha256
     if message.signature:
         response["X-SW-Signature"] = message.signature
     return response
+
+
+def _extension(content_type: str) -> str:
+    subtype = content_type.split(";", 1)[0].rsplit("/", 1)[-1].rsplit("+", 1)[-1].strip().lower()
+    return {"json": "json", "xml": "xml", "edifact": "edi"}.get(subtype, "bin")
 
 
 @router.get("/mailbox", response=MailboxPageOut, summary="My mailbox after a cursor")
@@ -152,7 +167,7 @@ def acknowledge(request: HttpRequest, delivery_id: int) -> DeliveryStateOut:
     delivery = selectors.delivery_for_recipient(actor, delivery_id)
     if delivery is None:
         raise _not_found("delivery")
-    return _delivery_out(services.acknowledge_delivery(delivery=delivery, actor=actor))
+    return _delivery_out(services.acknowledge_delivery(delivery=delivery, actor=actor), actor.organisation)
 
 
 @router.post("/mailbox/{delivery_id}/redeliver", response=DeliveryStateOut,
@@ -162,7 +177,7 @@ def redeliver(request: HttpRequest, delivery_id: int) -> DeliveryStateOut:
     delivery = selectors.delivery_for_recipient(actor, delivery_id)
     if delivery is None:
         raise _not_found("delivery")
-    return _delivery_out(services.redeliver(delivery=delivery, actor=actor))
+    return _delivery_out(services.redeliver(delivery=delivery, actor=actor), actor.organisation)
 
 
 @router.get("/webhook", response=WebhookOut, summary="My organisation's webhook")

@@ -20,9 +20,10 @@ class DeliveryStateOut(Schema):
     state: str
     delivered_at: datetime | None
     acknowledged_at: datetime | None
-    push_state: str
-    push_attempts: int
-    last_error: str
+    # How pushes to the recipient's webhook fare: shown to the recipient only (null to others).
+    push_state: str | None
+    push_attempts: int | None
+    last_error: str | None
 
 
 class MessageOut(Schema):

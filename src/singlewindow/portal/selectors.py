@@ -117,6 +117,7 @@ class MessageDetail:
 
     message: Message
     deliveries: list[Delivery]
+    viewer_id: UUID  # the viewing organisation: only a delivery's recipient sees how pushes to it fare
     is_sender: bool
     receipt_json: str | None
     receipt_signature: str | None
@@ -143,5 +144,5 @@ def message_detail(actor: Actor, message_id: UUID) -> MessageDetail | None:
         receipt = json.dumps(signed["receipt"], indent=2, ensure_ascii=False, sort_keys=True)
         signature = signed["signature"]
     deliveries = list(message.deliveries.select_related("recipient").order_by("recipient__code"))
-    return MessageDetail(message=message, deliveries=deliveries, is_sender=is_sender,
+    return MessageDetail(message=message, deliveries=deliveries, viewer_id=actor.organisation.pk, is_sender=is_sender,
                          receipt_json=receipt, receipt_signature=signature)

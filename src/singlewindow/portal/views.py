@@ -41,6 +41,11 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def get_success_url(self) -> str:
+        # Back to the login page would be a loop (Django refuses it with a 500): go home instead.
+        url = super().get_success_url()
+        return self.get_default_redirect_url() if url == self.request.path else url
+
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's default), so a link or prefetch cannot log anyone out."""

@@ -99,6 +99,32 @@ def test_mailbox_ack_and_timeline(client, world):
     assert [e["kind"] for e in timeline["events"]] == ["message.received", "delivery.acknowledged"]
 
 
+def test_a_payload_is_served_as_a_download_never_rendered(client, world):
+    """A sender's bytes (an XML payload may carry XHTML and script) must not run in this origin."""
+    payload = testing.encode(testing.declaration())
+    message_id = client.post("/api/v1/messages", data=payload, **testing.submit_headers(world["trader_a"], payload)
+                             ).json()["receipt"]["message_id"]
+    answer = client.get(f"/api/v1/messages/{message_id}/payload", **world["customs"].auth())
+    assert answer.status_code == 200 and answer.content == payload
+    assert answer["Content-Disposition"] == f'attachment; filename="{message_id}.json"'
+    assert answer["Content-Security-Policy"] == "sandbox; default-src 'none'"
+    assert answer["X-Content-Type-Options"] == "nosniff"
+
+
+def test_how_pushes_fare_is_shown_to_the_recipient_only(client, world):
+    """A failed push's error can name the recipient's webhook host: not the sender's business."""
+    message_id = post(client, world["trader_a"], testing.declaration()).json()["receipt"]["message_id"]
+    Delivery.objects.update(push_state=Delivery.PushState.DEAD, push_attempts=6,
+                            last_error="no address for hook.internal")
+    [as_sender] = client.get(f"/api/v1/messages/{message_id}", **world["trader_a"].auth()).json()["deliveries"]
+    assert as_sender["state"] == "pending"
+    assert (as_sender["push_state"], as_sender["push_attempts"], as_sender["last_error"]) == (None, None, None)
+    [own] = client.get(f"/api/v1/messages/{message_id}", **world["customs"].auth()).json()["deliveries"]
+    assert (own["push_state"], own["push_attempts"], own["last_error"]) == ("dead", 6, "no address for hook.internal")
+    [listed] = client.get("/api/v1/messages", **world["trader_a"].auth()).json()[0]["deliveries"]
+    assert listed["last_error"] is None
+
+
 def test_on_postgresql_a_payload_is_stored_lz4_compressed_and_read_back_exactly(client, world):
     from django.db import connection
     if connection.vendor != "postgresql":
