@@ -8,7 +8,9 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.errors import RegistryError, RegistryErrorCode
 from singlewindow.registry.selectors import actor_for_token, actor_for_user
+from singlewindow.registry.viewers import acts_as_viewer
 
 
 class TokenAuth(HttpBearer):
@@ -29,7 +31,10 @@ class SessionActorAuth(APIKeyCookie):
         return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
-        return actor_for_user(request.user)
+        actor = actor_for_user(request.user)
+        if actor is not None and acts_as_viewer(actor.membership_role, request.method or ""):
+            raise RegistryError(RegistryErrorCode.NOT_PERMITTED, "a viewer may look but not act")
+        return actor
 
 
 API_AUTH: list[Any] = [TokenAuth(), SessionActorAuth()]
