@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from singlewindow.cargo.models import Bill, Conveyance, DiscrepancyReport, Manifest, ManifestVersion, MatchingRule
-from singlewindow.registry.admin import ReadOnlyAdmin
+from singlewindow.registry.admin import AuditedAdmin, ReadOnlyAdmin
 
 
 @admin.register(Manifest)
@@ -42,5 +42,5 @@ class DiscrepancyReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(MatchingRule)
-class MatchingRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class MatchingRuleAdmin(AuditedAdmin):
     list_display = ("office", "require_bill")

@@ -188,6 +188,13 @@ class WebhookEndpointAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ("created_at",) if obj is None else ("organisation", "created_at")
 
+    def delete_model(self, request: HttpRequest, obj: WebhookEndpoint) -> None:
+        services.remove_webhook(endpoint=obj, actor=Actor(organisation=obj.organisation, user=request.user))  # type: ignore[arg-type]
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for endpoint in queryset.select_related("organisation"):
+            self.delete_model(request, endpoint)
+
     def save_model(self, request: HttpRequest, obj: WebhookEndpoint, form: Any,
                    change: bool) -> None:
         actor = Actor(organisation=obj.organisation, user=request.user)  # type: ignore[arg-type]

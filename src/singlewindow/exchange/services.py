@@ -156,6 +156,16 @@ def set_webhook(*, actor: Actor, url: str, is_active: bool = True) -> WebhookEnd
     return endpoint
 
 
+@transaction.atomic
+def remove_webhook(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
+    """Stop pushing to an organisation: its deliveries stay in its mailbox, to pull."""
+    cache.changed()
+    organisation = endpoint.organisation
+    endpoint.delete()
+    append_evidence("webhook.removed", {"organisation": organisation.code, "url": endpoint.url,
+                                        "actor": actor.label[:200]})
+
+
 @dataclass(frozen=True)
 class StateChange:
     """A participant's own state change: what its evidence entry says and its timeline line's title.

@@ -8,6 +8,7 @@ of the system; plain edits are audited by ``AuditedAdmin`` with old and new fiel
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,8 @@ from uuid import UUID
 from cryptography import x509
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
 from django.db import models, transaction
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -69,13 +72,22 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+AUDIT_DIGEST = frozenset({"password"})
+"""Fields audited by a digest of their value: a change shows, the secret-derived value does not."""
+
+
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """Concrete field values as JSON (foreign keys as their ids), for before/after diffs."""
     return {
-        field.name: _jsonable(field.value_from_object(obj))
+        field.name: _digest(field.value_from_object(obj)) if field.name in AUDIT_DIGEST
+        else _jsonable(field.value_from_object(obj))
         for field in obj._meta.concrete_fields
         if field.name not in AUDIT_SKIP
     }
+
+
+def _digest(value: Any) -> str:
+    return "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:12] if value else ""
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -496,3 +508,52 @@ class AuditRecordAdmin(ReadOnlyAdmin):
     def changes_pretty(self, obj: AuditRecord) -> SafeString:
         return pretty_json(obj.changes)
 
+
+
+# --------------------------------------------------------------------------- people and groups
+
+
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[type-arg]
+    """Django's user admin, audited: who made whom staff or superuser, and when a password changed."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        before = _memberships_of(form.instance)
+        super().save_related(request, form, formsets, change)
+        after = _memberships_of(form.instance)
+        if before != after:
+            registry_services.record_audit(actor_user=request.user, action="change", obj=form.instance,
+                                           changes={"groups_and_permissions": {"old": before, "new": after}})
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:  # the new password was saved
+            user = self.get_object(request, id)
+            assert user is not None
+            registry_services.record_audit(actor_user=request.user, action="change", obj=user,
+                                           changes={"password": {"old": "…", "new": _digest(user.password)}})
+        return response
+
+
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    """Django's group admin, audited."""
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        before = sorted(form.instance.permissions.values_list("codename", flat=True)) if change else []
+        super().save_related(request, form, formsets, change)
+        after = sorted(form.instance.permissions.values_list("codename", flat=True))
+        if before != after:
+            registry_services.record_audit(actor_user=request.user, action="change", obj=form.instance,
+                                           changes={"permissions": {"old": before, "new": after}})
+
+
+def _memberships_of(user: Any) -> dict[str, list[str]]:
+    if user.pk is None:
+        return {"groups": [], "permissions": []}
+    return {"groups": sorted(user.groups.values_list("name", flat=True)),
+            "permissions": sorted(user.user_permissions.values_list("codename", flat=True))}
+
+
+for _model, _admin in ((User, AuditedUserAdmin), (Group, AuditedGroupAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)
