@@ -77,6 +77,8 @@ def _parser() -> argparse.ArgumentParser:
     revoke = pki_sub.add_parser("revoke", help="revoke a certificate serial (hex)")
     revoke.add_argument("serial")
     revoke.add_argument("--reason", default="")
+    revoke.add_argument("--issuer", default="", help="the issuing CA's name (RFC 4514); by default the issuer "
+                        "of the registered certificates holding the serial")
     revoke.set_defaults(handler=cmd_pki_revoke)
 
     evidence_cmd = sub.add_parser("evidence", help="evidence log: verify, checkpoint")
@@ -248,9 +250,15 @@ def cmd_pki_revoke(options: argparse.Namespace) -> int:
     _setup_django()
     from singlewindow.registry import services
     from singlewindow.registry.actors import SYSTEM
+    from singlewindow.registry.errors import RegistryError
 
-    services.revoke_certificate(serial=options.serial, reason=options.reason, actor=SYSTEM)
-    print(f"Revoked serial {options.serial.lower()}")
+    try:
+        revoked = services.revoke_certificate(serial=options.serial, reason=options.reason, issuer=options.issuer,
+                                              actor=SYSTEM)
+    except RegistryError as refused:
+        print(f"not revoked: {refused.detail}", file=sys.stderr)
+        return 1
+    print(f"Revoked serial {revoked.serial} of {revoked.issuer or 'any issuer'}")
     return 0
 
 

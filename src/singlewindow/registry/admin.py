@@ -398,7 +398,7 @@ class RevocationAddForm(ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = RevokedCertificate
-        fields = ("serial", "reason")
+        fields = ("serial", "issuer", "reason")
 
     def clean_serial(self) -> str:
         """Accept the ways serials get copied (0x prefix, colons, upper case); store bare hex."""
@@ -413,8 +413,8 @@ class RevocationAddForm(ModelForm):  # type: ignore[type-arg]
 
 @admin.register(RevokedCertificate)
 class RevokedCertificateAdmin(TrustChangingAdmin):
-    list_display = ("serial", "reason", "revoked_at")
-    search_fields = ("serial", "reason")
+    list_display = ("serial", "issuer", "reason", "revoked_at")
+    search_fields = ("serial", "issuer", "reason")
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False,
                  **kwargs: Any) -> Any:
@@ -423,7 +423,7 @@ class RevokedCertificateAdmin(TrustChangingAdmin):
         return super().get_form(request, obj, change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return () if obj is None else ("serial", "revoked_at")
+        return () if obj is None else ("serial", "issuer", "revoked_at")
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
@@ -431,7 +431,7 @@ class RevokedCertificateAdmin(TrustChangingAdmin):
             return
         revoked = registry_services.revoke_certificate(
             serial=form.cleaned_data["serial"], reason=form.cleaned_data["reason"],
-            actor=admin_actor(request))
+            issuer=form.cleaned_data["issuer"].strip(), actor=admin_actor(request))
         adopt(obj, revoked)
 
 

@@ -188,11 +188,21 @@ class TrustAnchor(models.Model):
 
 
 class RevokedCertificate(models.Model):
-    """A revoked certificate serial (configuration; a CRL or OCSP feed can fill it)."""
+    """A revoked certificate: its issuer and serial (configuration; a CRL or OCSP feed can fill it).
 
-    serial = models.CharField(max_length=40, unique=True)
+    Serial numbers are unique only per issuing CA, so a revocation names the issuer; one without
+    an issuer (recorded before issuers were, or revoking a serial no registered certificate holds)
+    revokes that serial from any issuer.
+    """
+
+    issuer = models.CharField(max_length=400, blank=True, help_text=_(
+        "The issuing CA's name (RFC 4514). Blank: this serial from any issuer."))
+    serial = models.CharField(max_length=40)
     reason = models.CharField(max_length=200, blank=True)
     revoked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "serial"], name="revocation_issuer_serial")]
 
     def __str__(self) -> str:
         return self.serial

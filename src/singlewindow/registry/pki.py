@@ -439,6 +439,7 @@ class ChainVerifier:
         trust_anchors: Sequence[x509.Certificate],
         revoked_serials: Collection[str] = (),
         *,
+        revoked: Collection[tuple[str, str]] = (),
         cache_size: int = 4096,
     ) -> None:
         if cache_size < 1:
@@ -450,7 +451,9 @@ class ChainVerifier:
                 raise ValueError(f"trust anchor {_describe(anchor)} is not a CA certificate")
             self._anchors_by_subject.setdefault(anchor.subject, []).append(anchor)
             self._anchors_by_fingerprint[anchor.fingerprint(hashes.SHA256())] = anchor
-        self._revoked = frozenset(normalise_serial(s) for s in revoked_serials)
+        # ``revoked_serials``: from any issuer; ``revoked``: (issuer name in RFC 4514, serial) pairs.
+        self._revoked_any = frozenset(normalise_serial(s) for s in revoked_serials)
+        self._revoked = frozenset((issuer, normalise_serial(serial)) for issuer, serial in revoked)
         self._cache: OrderedDict[tuple[bytes, ...], _ValidatedPath] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -584,7 +587,8 @@ class ChainVerifier:
                 )
         # Anchors are withdrawn by removing them from the configuration, not by revocation.
         for cert in path[:-1]:
-            if serial_hex(cert) in self._revoked:
+            serial = serial_hex(cert)
+            if serial in self._revoked_any or (cert.issuer.rfc4514_string(), serial) in self._revoked:
                 raise ChainError("certificate_revoked", f"certificate {_describe(cert)} is revoked")
         latest_start = max(path, key=lambda c: c.not_valid_before_utc)
         earliest_end = min(path, key=lambda c: c.not_valid_after_utc)

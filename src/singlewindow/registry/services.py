@@ -145,11 +145,26 @@ def add_trust_anchor(*, name: str, certificate: x509.Certificate, actor: Actor) 
 
 
 @transaction.atomic
-def revoke_certificate(*, serial: str, reason: str, actor: Actor) -> RevokedCertificate:
+def revoke_certificate(*, serial: str, reason: str, actor: Actor, issuer: str = "") -> RevokedCertificate:
+    """Revoke the certificate ``issuer`` issued under ``serial`` and deactivate it where registered.
+
+    Serials are unique per issuer only. Without ``issuer``, it is the issuer of the registered
+    certificates holding the serial; ``RegistryError`` if they come from several issuers. A serial
+    no registered certificate holds (an intermediate CA's, say) is then revoked from any issuer.
+    """
     serial = pki.normalise_serial(serial)
-    revoked, _ = RevokedCertificate.objects.get_or_create(serial=serial, defaults={"reason": reason})
-    Certificate.objects.filter(serial=serial).update(is_active=False)
-    record_audit(actor_user=actor.user, action="revoke", obj=revoked, changes={"reason": reason})
+    holders = {certificate.pk: pki.load_certificate_pem(certificate.pem).issuer.rfc4514_string()
+               for certificate in Certificate.objects.filter(serial=serial)}
+    if not issuer:
+        issuers = set(holders.values())
+        if len(issuers) > 1:
+            raise RegistryError(RegistryErrorCode.AMBIGUOUS_SERIAL,
+                                f"serial {serial} is held by certificates of {len(issuers)} issuers: name the issuer")
+        issuer = issuers.pop() if issuers else ""
+    revoked, _ = RevokedCertificate.objects.get_or_create(issuer=issuer, serial=serial, defaults={"reason": reason})
+    Certificate.objects.filter(pk__in=[pk for pk, name in holders.items() if not issuer or name == issuer]
+                               ).update(is_active=False)
+    record_audit(actor_user=actor.user, action="revoke", obj=revoked, changes={"reason": reason, "issuer": issuer})
     return revoked
 
 

@@ -1,4 +1,4 @@
-"""The trust configuration (roots, revoked serials) as a cached chain verifier."""
+"""The trust configuration (roots, revoked certificates) as a cached chain verifier."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ def _load() -> pki.ChainVerifier:
     from singlewindow.registry.models import RevokedCertificate, TrustAnchor
 
     anchors = [pki.load_certificate_pem(pem) for pem in TrustAnchor.objects.values_list("pem", flat=True)]
-    revoked = frozenset(RevokedCertificate.objects.values_list("serial", flat=True))
-    return pki.ChainVerifier(trust_anchors=anchors, revoked_serials=revoked)
+    revocations = list(RevokedCertificate.objects.values_list("issuer", "serial"))
+    return pki.ChainVerifier(trust_anchors=anchors,
+                             revoked_serials=[serial for issuer, serial in revocations if not issuer],
+                             revoked=[(issuer, serial) for issuer, serial in revocations if issuer])
 
 
 def chain_verifier() -> pki.ChainVerifier:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -174,6 +177,53 @@ def test_revoking_deactivates_the_registration_and_the_trust(db: None, root: pki
     with pytest.raises(pki.ChainError) as raised:
         trust.chain_verifier().verify([key.certificate], at=key.certificate.not_valid_before_utc + timedelta(hours=1))
     assert raised.value.code == "certificate_revoked"
+
+
+def test_a_revocation_names_the_issuer_so_the_same_serial_of_another_ca_still_verifies(
+        db: None, root: pki.KeyPair) -> None:
+    """Serial numbers are unique per issuing CA only (RFC 5280 §4.1.2.2)."""
+    acme, other_org = org("acme"), org("other")
+    registry.add_trust_anchor(name="root", certificate=root.certificate, actor=SYSTEM)
+    office = pki.issue_intermediate_ca(root, "Another office CA")
+    mine = _with_serial(root, "acme", 0x1001)
+    theirs = _with_serial(office, "other", 0x1001)
+    registry.register_certificate(organisation=acme, pem=pki.certificate_to_pem(mine), actor=SYSTEM)
+    registry.register_certificate(organisation=other_org, pem=pki.certificate_to_pem(theirs), actor=SYSTEM)
+    with pytest.raises(RegistryError) as ambiguous:  # two issuers hold 1001: which one?
+        registry.revoke_certificate(serial="1001", reason="lost", actor=SYSTEM)
+    assert ambiguous.value.code == RegistryErrorCode.AMBIGUOUS_SERIAL and not RevokedCertificate.objects.exists()
+    registry.revoke_certificate(serial="1001", reason="lost", issuer=office.certificate.subject.rfc4514_string(),
+                                actor=SYSTEM)
+    trust.invalidate()
+    at = mine.not_valid_before_utc + timedelta(hours=1)
+    assert trust.chain_verifier().verify([mine], at=at) == mine
+    with pytest.raises(pki.ChainError) as raised:
+        trust.chain_verifier().verify([theirs, office.certificate], at=at)
+    assert raised.value.code == "certificate_revoked"
+    assert selectors.registered_certificate(acme, pki.fingerprint(mine)) is not None
+    assert selectors.registered_certificate(other_org, pki.fingerprint(theirs)) is None
+
+
+def test_a_serial_revoked_without_an_issuer_is_revoked_from_any(db: None, root: pki.KeyPair) -> None:
+    registry.add_trust_anchor(name="root", certificate=root.certificate, actor=SYSTEM)
+    office = pki.issue_intermediate_ca(root, "Another office CA")
+    registry.revoke_certificate(serial="1001", reason="listed by serial only", actor=SYSTEM)
+    assert RevokedCertificate.objects.get().issuer == ""
+    trust.invalidate()
+    for issuer, code in ((root, "acme"), (office, "other")):
+        chain = [_with_serial(issuer, code, 0x1001)] + ([office.certificate] if issuer is office else [])
+        with pytest.raises(pki.ChainError):
+            trust.chain_verifier().verify(chain, at=chain[0].not_valid_before_utc + timedelta(hours=1))
+
+
+def _with_serial(issuer: pki.KeyPair, org_code: str, serial: int) -> Any:
+    issued = pki.issue_organisation_certificate(issuer, org_code=org_code, organisation_name=org_code)
+    cert = issued.certificate
+    builder = x509.CertificateBuilder(issuer_name=cert.issuer, subject_name=cert.subject,
+                                      public_key=cert.public_key(), serial_number=serial,
+                                      not_valid_before=cert.not_valid_before_utc,
+                                      not_valid_after=cert.not_valid_after_utc, extensions=list(cert.extensions))
+    return builder.sign(issuer.private_key, hashes.SHA256())
 
 
 # --- access grants -----------------------------------------------------------------------------
@@ -439,7 +489,7 @@ def test_every_registry_change_writes_one_audit_record(db: None, admin: Actor, r
     assert (revoked.action, revoked.object_type, revoked.changes) == (
         "revoke",
         "RevokedCertificate",
-        {"reason": "lost"},
+        {"reason": "lost", "issuer": key.certificate.issuer.rfc4514_string()},
     )
 
     issued = audited(lambda: registry.issue_api_token(organisation=acme, name="erp", actor=admin))
@@ -459,3 +509,18 @@ def test_system_changes_are_audited_without_a_user(db: None) -> None:
 def registry_audits():
     """Audit records of this test's own changes (the code lists loaded at migrate are set aside)."""
     return AuditRecord.objects.exclude(object_type__in=("CodeList", "RegulationCode"))
+
+
+def test_revocations_recorded_by_serial_alone_are_given_their_issuer_by_the_migration(
+        db: None, root: pki.KeyPair) -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("singlewindow.registry.migrations.0004_revocation_issuer")
+    acme = org("acme")
+    key = pki.issue_organisation_certificate(root, org_code="acme", organisation_name="Acme")
+    registry.register_certificate(organisation=acme, pem=pki.certificate_to_pem(key.certificate), actor=SYSTEM)
+    RevokedCertificate.objects.create(serial=pki.serial_hex(key.certificate), issuer="")
+    RevokedCertificate.objects.create(serial="abc", issuer="")  # no registered certificate holds it
+    migration.name_the_issuers(apps, None)
+    assert dict(RevokedCertificate.objects.values_list("serial", "issuer")) == {
+        pki.serial_hex(key.certificate): key.certificate.issuer.rfc4514_string(), "abc": ""}
