@@ -146,7 +146,10 @@ def get_mailbox(request: HttpRequest, after: int = 0, limit: int = 100, pending_
     actor = actor_of(request)
     page = list(selectors.mailbox(actor, after=max(after, 0), limit=min(max(limit, 1), 500),
                                   include_acknowledged=not pending_only))
-    services.take_mailbox_page(deliveries=page, actor=actor)
+    if actor.token is not None:
+        # A system's pull hands the deliveries over. A person's session only reads: a GET another
+        # site can make a browser send (top-level, with the cookie) must not change any state.
+        services.take_mailbox_page(deliveries=page, actor=actor)
     items = [
         MailboxItemOut(
             delivery_id=d.pk, cursor=d.seq, state=d.state, message_id=d.message_id,

@@ -4,6 +4,7 @@ import importlib
 import json
 
 import pytest
+from django.test import Client
 
 from singlewindow import testing
 from singlewindow.exchange import jws
@@ -123,6 +124,19 @@ def test_how_pushes_fare_is_shown_to_the_recipient_only(client, world):
     assert (own["push_state"], own["push_attempts"], own["last_error"]) == ("dead", 6, "no address for hook.internal")
     [listed] = client.get("/api/v1/messages", **world["trader_a"].auth()).json()[0]["deliveries"]
     assert listed["last_error"] is None
+
+
+def test_a_session_reads_the_mailbox_and_only_a_system_s_pull_takes_deliveries(client, world):
+    """Another site can make a browser send a GET with its cookie: reading must change nothing."""
+    post(client, world["trader_a"], testing.declaration())
+    person = Client()
+    assert person.login(username=world["customs"].username, password=world["customs"].password)
+    entries = EvidenceEntry.objects.count()
+    [item] = person.get("/api/v1/mailbox").json()["items"]
+    assert item["state"] == "pending" and Delivery.objects.get().state == "pending"
+    assert EvidenceEntry.objects.count() == entries
+    [pulled] = client.get("/api/v1/mailbox", **world["customs"].auth()).json()["items"]
+    assert pulled["state"] == "delivered" and EvidenceEntry.objects.count() == entries + 1
 
 
 def test_on_postgresql_a_payload_is_stored_lz4_compressed_and_read_back_exactly(client, world):
