@@ -22,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 def sweep_once() -> dict[str, int]:
     from singlewindow.exchange import engines, evidence, tasks, webhooks
+    from singlewindow.exchange.errors import ExchangeError
     from singlewindow.exchange.models import Checkpoint, EvidenceHead
 
     grace = timedelta(seconds=settings.SW_SWEEP_GRACE_SECONDS)
@@ -32,8 +33,11 @@ def sweep_once() -> dict[str, int]:
     latest = Checkpoint.objects.order_by("-tree_size").values_list("tree_size", flat=True).first() or 0
     signed = 0
     if head > latest:
-        evidence.create_checkpoint()
-        signed = 1
+        try:
+            evidence.create_checkpoint()
+            signed = 1
+        except ExchangeError as refused:  # a forged checkpoint: say so each round, and sweep on
+            logger.error("no checkpoint signed: %s", refused.detail)
     reminders = engines.run_sweeps()
     return {"pushes": len(pushes), "checkpoints": signed, "engine_sweeps": reminders}
 

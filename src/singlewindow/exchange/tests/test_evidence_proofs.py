@@ -178,3 +178,16 @@ def test_verification_reads_one_snapshot_while_entries_are_appended(monkeypatch:
     report = evidence.verify_evidence()
     assert (report.ok, report.entries) == (True, 50), report.problem
     assert EvidenceEntry.objects.count() == 60
+
+
+def test_the_sweeper_goes_on_past_a_forged_checkpoint(grown: list[bytes], monkeypatch: pytest.MonkeyPatch,
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    from singlewindow.exchange import engines, worker
+
+    _edit_checkpoint_body(700, frontier=[])
+    _grow(710)
+    swept: list[bool] = []
+    monkeypatch.setattr(engines, "run_sweeps", lambda: swept.append(True) or 0)
+    counts = worker.sweep_once()
+    assert counts["checkpoints"] == 0 and swept == [True]
+    assert "checkpoint at tree size 700 does not verify" in caplog.text
