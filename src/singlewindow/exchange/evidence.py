@@ -337,13 +337,7 @@ def create_checkpoint() -> Checkpoint | None:
     if existing is not None:
         return existing
     previous = Checkpoint.objects.filter(tree_size__lt=head.seq).order_by("-tree_size").first()
-    frontier = _frontier_of(previous)
-    leaves = EvidenceEntry.objects.filter(seq__gt=frontier.size, seq__lte=head.seq).order_by("seq")
-    for leaf_hex in leaves.values_list("leaf_hash", flat=True).iterator(chunk_size=10_000):
-        frontier.append(bytes.fromhex(leaf_hex))
-    if frontier.size != head.seq:
-        raise ExchangeError(ExchangeErrorCode.EVIDENCE_INCOMPLETE,
-                            detail=f"the log holds {frontier.size} of the {head.seq} entries its head names")
+    frontier = _grown(_frontier_of(previous), head.seq)
     at = timezone.now()
     root = frontier.root()
     body = _checkpoint_body(head.seq, root, at, frontier)
@@ -362,19 +356,29 @@ def _frontier_of(checkpoint: Checkpoint | None) -> merkle.CompactRange:
     and root check out."""
     if checkpoint is None:
         return merkle.CompactRange(record_from=NODE_LEVEL)
-    parsed = _signed_body(checkpoint, _checkpoint_verifier())
     try:
-        nodes = [bytes.fromhex(n) for n in parsed["frontier"]] if parsed else []
+        nodes = [bytes.fromhex(n) for n in json.loads(checkpoint.body)["frontier"]]
     except (KeyError, TypeError, ValueError):
         nodes = []
     frontier = merkle.CompactRange(checkpoint.tree_size, nodes, record_from=NODE_LEVEL)
-    root = frontier.root().hex()
-    if (parsed is None or len(nodes) != checkpoint.tree_size.bit_count()
-            or parsed.get("tree_size") != checkpoint.tree_size
-            or not parsed.get("root_hash") == root == checkpoint.root_hash):
+    # The frontier's nodes are those the checkpoint's signature covers, once it verifies.
+    problem = ("its frontier does not fit its tree size" if len(nodes) != checkpoint.tree_size.bit_count()
+               else _checkpoint_problem(checkpoint, frontier, _checkpoint_verifier()))
+    if problem:
         raise ExchangeError(ExchangeErrorCode.EVIDENCE_BROKEN,
-                            detail=f"checkpoint at tree size {checkpoint.tree_size} does not verify: "
+                            detail=f"checkpoint at tree size {checkpoint.tree_size} does not verify ({problem}): "
                                    "run `singlewindow evidence verify`")
+    return frontier
+
+
+def _grown(frontier: merkle.CompactRange, upto: int) -> merkle.CompactRange:
+    """``frontier`` with the leaves after it appended, up to entry ``upto``; ``ExchangeError``
+    (evidence.incomplete) when the log lacks any of them."""
+    leaves = EvidenceEntry.objects.filter(seq__gt=frontier.size, seq__lte=upto).order_by("seq")
+    for leaf_hex in leaves.values_list("leaf_hash", flat=True).iterator(chunk_size=10_000):
+        frontier.append(bytes.fromhex(leaf_hex))
+    if frontier.size != upto:  # sequence numbers are unique: fewer rows means some are missing
+        raise _incomplete(f"the log holds {frontier.size} of the first {upto} entries")
     return frontier
 
 
@@ -469,15 +473,7 @@ def _read_nodes(keys: set[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
 
 def _rebuild_nodes(tree_size: int) -> None:
     """Store every subtree the first ``tree_size`` leaves complete, hashing them all once."""
-    frontier = merkle.CompactRange(record_from=NODE_LEVEL)
-    rows = EvidenceEntry.objects.filter(seq__lte=tree_size).order_by("seq").values_list("seq", "leaf_hash")
-    for seq, leaf_hex in rows.iterator(chunk_size=10_000):
-        if seq != frontier.size + 1:
-            raise _incomplete(f"entry {frontier.size + 1} of the {tree_size} the checkpoint covers is missing")
-        frontier.append(bytes.fromhex(leaf_hex))
-    if frontier.size != tree_size:
-        raise _incomplete(f"the log holds {frontier.size} of the {tree_size} entries the checkpoint covers")
-    _store_nodes(frontier.completed)
+    _store_nodes(_grown(merkle.CompactRange(record_from=NODE_LEVEL), tree_size).completed)
 
 
 # --- verification ------------------------------------------------------------------------

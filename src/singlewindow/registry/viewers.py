@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
 from singlewindow.registry.models import Membership
+from singlewindow.registry.selectors import actor_for_user
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Paths a viewer may still post to: leaving, choosing a language, and the back office, whose own
@@ -34,8 +35,6 @@ class ViewerReadOnlyMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (request.method not in SAFE_METHODS and not request.path_info.startswith(_OPEN_PREFIXES)
                 and request.user.is_authenticated):
-            from singlewindow.registry.selectors import actor_for_user
-
             actor = actor_for_user(request.user)
             if actor is not None and acts_as_viewer(actor.membership_role, request.method or ""):
                 raise PermissionDenied("a viewer may look but not act")
