@@ -77,6 +77,9 @@ ORGANISATIONS = (
             (R.WAREHOUSE_OPERATOR, R.EXPRESS_OPERATOR), "30000077", login="express"),
     DemoOrg("tw-bank-land", "Land Bank of Taiwan", "臺灣土地銀行", (R.BANK,), "30000082", login="landbank"),
 )
+# (principal, agent): the broker declares for both traders (報關委任)
+MANDATES = (("tw-trader-formosa", "tw-broker-harbour"), ("tw-trader-pacific", "tw-broker-harbour"))
+
 
 def demo_dir() -> Path:
     path = config.data_dir() / "demo"
@@ -104,6 +107,9 @@ def seed() -> dict[str, str]:
                             role="manager", actor=SYSTEM)
         logins[spec.login] = password
         _issue_credentials(org, root)
+    organisations = {org.code: org for org in Organisation.objects.all()}
+    for principal, agent in MANDATES:
+        registry.grant_mandate(principal=organisations[principal], agent=organisations[agent], actor=SYSTEM)
     password = secrets.token_urlsafe(12)
     User.objects.create_superuser("admin", "", password)
     logins["admin"] = password

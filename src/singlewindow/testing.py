@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from singlewindow.datamodel import samples
@@ -86,6 +86,9 @@ def build_world(*, engine: str = "") -> World:
         password = f"pw-{name}-12345"
         registry.add_member(organisation=org, username=name, password=password, role="manager", actor=SYSTEM)
         world.parties[name] = Party(org, key, token, name, password)
+    for principal in ("trader_a", "trader_b"):  # the broker declares for both traders, as in the demo
+        registry.grant_mandate(principal=world[principal].organisation, agent=world["broker"].organisation,
+                               valid_from=date(2020, 1, 1), actor=SYSTEM)
     owner = world["customs"].organisation
     for code, mtype, security, senders, receivers in (
         ("imp", "import_declaration.submit", Service.Security.CERTIFICATE, (R.TRADER, R.CUSTOMS_BROKER),

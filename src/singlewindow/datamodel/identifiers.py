@@ -54,3 +54,13 @@ def is_valid_national_id(value: str) -> bool:
 def is_valid_ucr(value: str) -> bool:
     """Check the shape of a WCO Unique Consignment Reference (at most 35 characters)."""
     return bool(_UCR.match(value))
+
+
+def ucr_business_id(value: str) -> str | None:
+    """The Taiwan business ID a UCR carries, if it carries one: a Taiwan UCR (``nTW…``) whose next eight
+    characters are a valid business ID was issued by, and for, that organisation (WCO's UCR puts the
+    issuing party's identifier after the country)."""
+    candidate = value[3:11]
+    if value[1:3] == "TW" and is_valid_ucr(value) and is_valid_business_id(candidate):
+        return candidate
+    return None

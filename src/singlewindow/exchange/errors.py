@@ -27,6 +27,7 @@ class ExchangeErrorCode(StrEnum):
     CERTIFICATE_REJECTED = "signature.certificate_rejected"
     NO_ROUTE = "routing.no_route"
     CLIENT_REFERENCE_REUSED = "envelope.client_reference_reused"
+    NOT_A_PARTY = "consignment.not_a_party"
     NOT_FOUND = "not_found"
     WEBHOOK_REFUSED = "webhook.refused"
     WEBHOOK_NOT_CONFIGURED = "webhook.not_configured"
@@ -49,6 +50,7 @@ STATUS = {
     ExchangeErrorCode.CERTIFICATE_REJECTED: 401,
     ExchangeErrorCode.NO_ROUTE: 422,
     ExchangeErrorCode.CLIENT_REFERENCE_REUSED: 409,
+    ExchangeErrorCode.NOT_A_PARTY: 403,
     ExchangeErrorCode.NOT_FOUND: 404,
     ExchangeErrorCode.WEBHOOK_REFUSED: 422,
     ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: 409,
@@ -72,6 +74,7 @@ TITLES = {
     ExchangeErrorCode.NO_ROUTE: ("No recipient for this message", "找不到訊息收件者"),
     ExchangeErrorCode.CLIENT_REFERENCE_REUSED: (
         "Client reference already used for other content", "客戶參考編號已用於不同內容"),
+    ExchangeErrorCode.NOT_A_PARTY: ("Sender is no party to this consignment", "傳送者非此貨物運送（UCR）之關係人"),
     ExchangeErrorCode.NOT_FOUND: ("Not found", "查無資料"),
     ExchangeErrorCode.WEBHOOK_REFUSED: ("Webhook URL not acceptable", "Webhook 網址不可使用"),
     ExchangeErrorCode.WEBHOOK_NOT_CONFIGURED: ("No active webhook", "尚未設定可用的 Webhook"),

@@ -26,6 +26,7 @@ from django.utils import timezone
 from singlewindow.codelists.selectors import code_lists
 from singlewindow.datamodel.codecs import Codec, carries, codec_for_content_type
 from singlewindow.datamodel.datasets import DATA_SETS, Document
+from singlewindow.datamodel.identifiers import ucr_business_id
 from singlewindow.datamodel.issues import Issue, MessageInvalid
 from singlewindow.datamodel.validation import validate_decoded
 from singlewindow.exchange import dispatch, jws, receipts, routing
@@ -57,7 +58,7 @@ from singlewindow.exchange.rows import Batch, database_vendor, insert_statement,
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
-from singlewindow.registry.models import Organisation, Service
+from singlewindow.registry.models import Organisation, OrganisationRole, Service
 
 MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}\Z")
 CLIENT_REFERENCE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}\Z")
@@ -177,11 +178,25 @@ def store_message(prepared: PreparedMessage) -> IntakeResult:
     except IntegrityError as error:
         # A resend, or two requests racing with one client reference: nothing of this attempt
         # was kept, and it answers as to a resend.
+        if consignment_refused(error):
+            raise ExchangeError(ExchangeErrorCode.NOT_A_PARTY, detail=_not_a_party(prepared)) from None
         if not client_reference_taken(error):
             raise
         existing = Message.objects.get(sender=prepared.sender, client_reference=envelope.client_reference)
         return _replay(existing, envelope, prepared.digest)
     return IntakeResult(created=True, stored=stored, leaf_hash=leaf_hash)
+
+
+def _not_a_party(prepared: PreparedMessage) -> str:
+    """Why the consignment refused the message (see ``_joining``), saying no more than the sender may know."""
+    ucr, sender = prepared.document.consignment_reference() or "", prepared.sender
+    owners = selectors.organisations_by_business_ids([owner]) if (owner := ucr_business_id(ucr)) else []
+    if owners:
+        return (f"UCR {ucr} carries the business ID of {owners[0].code}: only it and the organisations holding its "
+                f"mandate may start that consignment, and {sender.code} may add to it only once it, or an "
+                "organisation whose mandate it holds, is a party")
+    return (f"consignment {ucr} exists and neither {sender.code} nor an organisation whose mandate it holds is a "
+            "party to it")
 
 
 def client_reference_taken(error: IntegrityError) -> bool:
@@ -368,8 +383,9 @@ class PendingStore:
         self._parties = _parties(ucr, sender, prepared.document, prepared.recipients) if ucr else []
         self._consignment_at = None
         self._in_burst = first is not None
+        self._joining = _joining(ucr, sender) if ucr else None
         if ucr and first is not None:
-            self._consignment_at = _queue_consignment(first, ucr, now, self._parties)
+            self._consignment_at = _queue_consignment(first, ucr, now, self._parties, self._joining)
         self._pushed = webhook_organisations()
         self.evidence = NewEvidence("message.received", {
             "message_type": envelope.message_type, "sender": sender.code,
@@ -411,7 +427,7 @@ class PendingStore:
         named: list[tuple[str, tuple[str, Sequence[Any]]]] = []
         after, consignment = "", "NULL"
         if self.ucr:
-            named += _consignment_expressions(self.ucr, self.now, self._parties)
+            named += _consignment_expressions(self.ucr, self.now, self._parties, self._joining)
             after, consignment = "upserted", _UPSERTED["consignment"]
         named += entry_expressions(entry, after=after)
         stored, delivered = self._inserts(None, {"evidence_seq": ENTRY_SEQ, **(_UPSERTED if self.ucr else {})})
@@ -508,7 +524,8 @@ def _message_columns() -> tuple[str, ...]:
 _UPSERTED = MappingProxyType({"consignment": "(SELECT id FROM upserted)"})
 
 
-def _queue_consignment(batch: Batch, ucr: str, now: datetime, parties: list[dict[str, Any]]) -> int:
+def _queue_consignment(batch: Batch, ucr: str, now: datetime, parties: list[dict[str, Any]],
+                       joining: Joining | None) -> int:
     """Queue the upsert of the consignment ``ucr`` and of its ``parties`` (rows naming it by UCR, those
     already stored skipped); the index of the statement that returns its id.
 
@@ -519,19 +536,19 @@ def _queue_consignment(batch: Batch, ucr: str, now: datetime, parties: list[dict
     """
     vendor = database_vendor()
     if vendor != "postgresql" or not parties:
-        upsert, expression = _consignment_sql(vendor)
-        at = batch.add(upsert, [ucr, now])
-        batch.insert(ConsignmentParty, parties, ignore_conflicts=True, expressions=expression)
+        at = batch.add(*_upsert(ucr, now, joining))
+        batch.insert(ConsignmentParty, parties, ignore_conflicts=True, expressions=_consignment_sql(vendor)[1])
         return at
-    return batch.add(*with_statements(_consignment_expressions(ucr, now, parties), ("SELECT id FROM upserted", [])))
+    return batch.add(*with_statements(_consignment_expressions(ucr, now, parties, joining),
+                                      ("SELECT id FROM upserted", [])))
 
 
-def _consignment_expressions(ucr: str, now: datetime,
-                             parties: list[dict[str, Any]]) -> list[tuple[str, tuple[str, Sequence[Any]]]]:
-    """PostgreSQL: the upsert of the consignment ``ucr`` and the insert of its ``parties`` as common table
-    expressions, ``upserted`` (returning its id) and ``parties`` (when there are any), which takes that id."""
-    named: list[tuple[str, tuple[str, Sequence[Any]]]] = [("upserted", (_consignment_sql("postgresql")[0],
-                                                                         [ucr, now]))]
+def _consignment_expressions(ucr: str, now: datetime, parties: list[dict[str, Any]],
+                             joining: Joining | None) -> list[tuple[str, tuple[str, Sequence[Any]]]]:
+    """PostgreSQL: the upsert of the consignment ``ucr`` (guarded for ``joining``: see ``_upsert``) and the insert
+    of its ``parties`` as common table expressions, ``upserted`` (returning its id) and ``parties`` (when there
+    are any), which takes that id."""
+    named: list[tuple[str, tuple[str, Sequence[Any]]]] = [("upserted", _upsert(ucr, now, joining))]
     if parties:
         named.append(("parties", insert_statement(ConsignmentParty, parties, ignore_conflicts=True,
                                                   expressions=_UPSERTED)))
@@ -553,6 +570,47 @@ def _consignment_sql(vendor: str) -> tuple[str, Mapping[str, str]]:
             MappingProxyType({"consignment": f"(SELECT id FROM {table} WHERE ucr = %s)"}))  # noqa: S608
 
 
+def _upsert(ucr: str, now: datetime, joining: Joining | None) -> tuple[str, list[Any]]:
+    """The consignment's upsert; guarded for ``joining`` (see ``Joining``), one that fails on the consignment's
+    NOT NULL UCR when the sender may not put its message on the consignment (``consignment_refused``)."""
+    if joining is None:
+        return _consignment_sql(database_vendor())[0], [ucr, now]
+    acting = list(joining.acting)
+    return _guarded_upsert_sql(len(acting), joining.may_start), [ucr, now, *acting * 3]
+
+
+@cache
+def _guarded_upsert_sql(acting: int, may_start: bool) -> str:
+    """The upsert of a consignment by UCR for a sender that acts for ``acting`` organisations (itself and those
+    whose mandate it holds), given after the UCR and the time, three times over.
+
+    When the UCR is taken, it is set to NULL, which its NOT NULL refuses, unless one of them is already a party:
+    it sent a message on the consignment, had one delivered, or was named by one (as ``selectors`` asks). Only a
+    conflict evaluates that. Unless ``may_start``, a new consignment's UCR is NULL too, so only joining succeeds.
+    """
+    quote = connection.ops.quote_name
+    table, message, delivery, party = (quote(model._meta.db_table)
+                                       for model in (Consignment, Message, Delivery, ConsignmentParty))
+    among = f"IN ({', '.join(['%s'] * acting)})"
+    value = "%s" if may_start else f"(SELECT ucr FROM {table} WHERE ucr = %s)"  # noqa: S608
+    # Identifiers from model metadata, values as parameters.
+    return (f"INSERT INTO {table} (ucr, created_at) VALUES ({value}, %s) "  # noqa: S608
+            f"ON CONFLICT (ucr) DO UPDATE SET ucr = CASE WHEN "
+            f"EXISTS (SELECT 1 FROM {message} m WHERE m.consignment_id = {table}.id AND m.sender_id {among}) "
+            f"OR EXISTS (SELECT 1 FROM {message} m JOIN {delivery} d ON d.message_id = m.id "
+            f"WHERE m.consignment_id = {table}.id AND d.recipient_id {among}) "
+            f"OR EXISTS (SELECT 1 FROM {party} p WHERE p.consignment_id = {table}.id AND p.organisation_id {among}) "
+            f"THEN EXCLUDED.ucr END RETURNING id")
+
+
+def consignment_refused(error: IntegrityError) -> bool:
+    """Whether ``error`` is the guarded upsert refusing an organisation that is no party (see ``_upsert``)."""
+    diagnostics = getattr(error.__cause__, "diag", None)  # PostgreSQL names the table and column
+    if diagnostics is not None:
+        return bool(diagnostics.table_name == Consignment._meta.db_table and diagnostics.column_name == "ucr")
+    return f"NOT NULL constraint failed: {Consignment._meta.db_table}.ucr" in str(error)
+
+
 _webhooks: TTLCache[frozenset[Any]] = TTLCache()
 
 
@@ -560,6 +618,43 @@ def webhook_organisations() -> frozenset[Any]:
     """Organisations with an active webhook (cached briefly like registry lookups)."""
     return _webhooks.get("active", lambda: frozenset(
         WebhookEndpoint.objects.filter(is_active=True).values_list("organisation_id", flat=True)))
+
+
+@dataclass(frozen=True)
+class Joining:
+    """What the upsert of a consignment checks before a message goes on it (see ``_guarded_upsert_sql``).
+
+    ``acting``: the sender and the organisations whose mandate it holds, as the database stores their ids; one
+    of them must already be a party to the consignment. ``may_start``: the sender may also start it.
+    """
+
+    acting: tuple[Any, ...]
+    may_start: bool
+
+
+AUTHORITIES = frozenset({OrganisationRole.CUSTOMS_OFFICE, OrganisationRole.PERMIT_AGENCY,
+                         OrganisationRole.PORT_AUTHORITY, OrganisationRole.FOREIGN_SINGLE_WINDOW})
+
+
+def _joining(ucr: str, sender: Organisation) -> Joining | None:
+    """Who may put a message on the consignment ``ucr``; None when the sender may, whatever it holds.
+
+    - The organisation whose business ID the UCR carries, and its agents (``registry.Mandate``): always.
+    - Authorities (customs, permit agencies, the port, foreign single windows), acting by law: always.
+    - Anyone else: on a consignment that one of the organisations it acts for is a party to already; and
+      starting one only when the UCR carries no registered organisation's business ID.
+    """
+    if sender.business_id and ucr[1:3] == "TW" and ucr[3:11] == sender.business_id:  # the usual case, at once
+        return None
+    owner = ucr_business_id(ucr)
+    principals = selectors.principals_of(sender, timezone.localdate())
+    if owner is not None and any(business_id == owner for _, business_id in principals):
+        return None
+    if selectors.roles_of(sender) & AUTHORITIES:
+        return None
+    may_start = owner is None or not selectors.organisations_by_business_ids([owner])
+    prepare = Organisation._meta.pk.get_db_prep_value
+    return Joining(tuple(prepare(pk, connection) for pk in (sender.pk, *(pk for pk, _ in principals))), may_start)
 
 
 def _parties(ucr: str, sender: Organisation, document: Document,

@@ -22,6 +22,13 @@ PUSH_STATES: dict[str, Promise] = {
     "dead": _("Dead letter"),
 }
 
+MANDATE_STATES: dict[str, Promise] = {
+    "withdrawn": _("Withdrawn"),
+    "pending": _("Not yet in force"),
+    "expired": _("Expired"),
+    "in_force": _("In force"),
+}
+
 ROLES: dict[str, Promise] = {
     "trader": _("Trader"),
     "customs_broker": _("Customs broker"),

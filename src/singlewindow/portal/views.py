@@ -7,6 +7,7 @@ include the same fragments, so everything still works with JavaScript switched o
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from functools import wraps
 from typing import Any
 from uuid import UUID
@@ -17,10 +18,11 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from singlewindow.datamodel import guide
@@ -31,7 +33,12 @@ from singlewindow.exchange import services as exchange_services
 from singlewindow.exchange.errors import STATUS as EXCHANGE_STATUS
 from singlewindow.exchange.errors import TITLES as EXCHANGE_TITLES
 from singlewindow.portal import catalogue, selectors
+from singlewindow.registry import selectors as registry_selectors
+from singlewindow.registry import services as registry_services
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.errors import MESSAGES as REGISTRY_MESSAGES
+from singlewindow.registry.errors import RegistryError, RegistryErrorCode
+from singlewindow.registry.models import Membership
 from singlewindow.registry.selectors import actor_for_user
 
 View = Callable[..., HttpResponse]
@@ -180,6 +187,64 @@ def message_detail(request: HttpRequest, message_id: UUID) -> HttpResponse:
 def message_deliveries(request: HttpRequest, message_id: UUID) -> HttpResponse:
     return render(request, "portal/_deliveries_panel.html",
                   {"detail": _message_or_404(request, message_id)})
+
+
+# --------------------------------------------------------------------------- mandates
+
+
+def _mandates_page(request: HttpRequest, *, values: dict[str, str] | None = None, error: str = "",
+                   status: int = 200) -> HttpResponse:
+    actor = _actor(request)
+    return render(request, "portal/mandates.html", {
+        "given": registry_selectors.mandates_given(actor), "held": registry_selectors.mandates_held(actor),
+        "is_manager": actor.membership_role == Membership.Role.MANAGER, "values": values or {}, "error": error,
+        "today": timezone.localdate(),
+    }, status=status)
+
+
+def _refusal(error: RegistryError) -> str:
+    en, zh = REGISTRY_MESSAGES[error.code]
+    return zh if (get_language() or "").startswith("zh") else en
+
+
+@require_GET
+@member_required
+def mandates(request: HttpRequest) -> HttpResponse:
+    """Which agents act for the organisation (報關委任), and for whom it acts."""
+    return _mandates_page(request)
+
+
+@require_POST
+@member_required
+def give_mandate(request: HttpRequest) -> HttpResponse:
+    values = {name: request.POST.get(name, "").strip()[:10] for name in ("agent", "valid_from", "valid_until")}
+    try:
+        valid_from, valid_until = (_day(values[name]) for name in ("valid_from", "valid_until"))
+        registry_services.give_mandate(agent_business_id=values["agent"], valid_from=valid_from,
+                                       valid_until=valid_until, actor=_actor(request))
+    except ValueError:
+        return _mandates_page(request, values=values, error=_("Write dates as YYYY-MM-DD."), status=422)
+    except RegistryError as error:
+        return _mandates_page(request, values=values, error=_refusal(error), status=error.status)
+    messages.success(request, _("Mandate given."))
+    return HttpResponseRedirect(reverse("portal:mandates"))
+
+
+def _day(value: str) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@require_POST
+@member_required
+def withdraw_mandate(request: HttpRequest, mandate_id: int) -> HttpResponse:
+    try:
+        registry_services.withdraw_mandate(mandate_id=mandate_id, actor=_actor(request))
+    except RegistryError as error:
+        if error.code == RegistryErrorCode.NOT_FOUND:
+            raise Http404 from None
+        return _mandates_page(request, error=_refusal(error), status=error.status)
+    messages.success(request, _("Mandate withdrawn."))
+    return HttpResponseRedirect(reverse("portal:mandates"))
 
 
 # --------------------------------------------------------------------------- service catalogue

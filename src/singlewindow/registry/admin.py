@@ -36,6 +36,7 @@ from singlewindow.registry.models import (
     ApiToken,
     AuditRecord,
     Certificate,
+    Mandate,
     Membership,
     Organisation,
     OrganisationRole,
@@ -221,6 +222,19 @@ class MembershipAdmin(AuditedAdmin):
     search_fields = ("user__username", "organisation__code", "organisation__name_en")
     autocomplete_fields = ("user", "organisation")
     list_select_related = ("user", "organisation")
+
+
+@admin.register(Mandate)
+class MandateAdmin(AuditedAdmin):
+    """Mandates (報關委任): which agent acts for which principal, and from when to when."""
+
+    list_display = ("principal", "agent", "valid_from", "valid_until", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("principal__code", "principal__business_id", "principal__name_en", "agent__code",
+                     "agent__business_id", "agent__name_en")
+    autocomplete_fields = ("principal", "agent")
+    list_select_related = ("principal", "agent")
+    readonly_fields = ("created_at",)
 
 
 # --------------------------------------------------------------------------- services

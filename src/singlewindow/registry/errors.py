@@ -12,6 +12,10 @@ class RegistryErrorCode(StrEnum):
     AMBIGUOUS_SERIAL = "registry.ambiguous_serial"
     UNKNOWN_ROLE = "registry.unknown_role"
     NOT_PERMITTED = "registry.not_permitted"
+    UNKNOWN_ORGANISATION = "registry.unknown_organisation"
+    NOT_AN_AGENT = "registry.not_an_agent"
+    INVALID_DATES = "registry.invalid_dates"
+    NOT_FOUND = "not_found"
 
 
 STATUS = {
@@ -21,6 +25,10 @@ STATUS = {
     RegistryErrorCode.AMBIGUOUS_SERIAL: 422,
     RegistryErrorCode.UNKNOWN_ROLE: 422,
     RegistryErrorCode.NOT_PERMITTED: 403,
+    RegistryErrorCode.UNKNOWN_ORGANISATION: 422,
+    RegistryErrorCode.NOT_AN_AGENT: 422,
+    RegistryErrorCode.INVALID_DATES: 422,
+    RegistryErrorCode.NOT_FOUND: 404,
 }
 MESSAGES = {
     RegistryErrorCode.INVALID_CERTIFICATE: ("The certificate cannot be read.", "無法讀取憑證。"),
@@ -34,6 +42,13 @@ MESSAGES = {
     RegistryErrorCode.UNKNOWN_ROLE: ("Unknown organisation role.", "未知的機構角色。"),
     RegistryErrorCode.NOT_PERMITTED: (
         "Your role in the organisation does not allow this.", "您在機構中的角色無此權限。"),
+    RegistryErrorCode.UNKNOWN_ORGANISATION: (
+        "No active organisation has that business ID.", "查無使用此統一編號之有效機構。"),
+    RegistryErrorCode.NOT_AN_AGENT: (
+        "Only another organisation that is a customs broker, forwarder or express operator can hold a mandate.",
+        "僅報關業者、承攬業者或快遞業者等其他機構得受委任。"),
+    RegistryErrorCode.INVALID_DATES: ("The last day comes before the first.", "迄日早於起日。"),
+    RegistryErrorCode.NOT_FOUND: ("Not found.", "查無資料。"),
 }
 
 
@@ -42,3 +57,7 @@ class RegistryError(Exception):
         super().__init__(f"{code}: {detail}" if detail else str(code))
         self.code = code
         self.detail = detail
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.code]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -156,6 +156,58 @@ class AccessGrant(models.Model):
     def __str__(self) -> str:
         who = self.organisation.code if self.organisation else f"role:{self.role}"
         return f"{who} {self.direction} {self.service.code}"
+
+
+class Mandate(models.Model):
+    """A principal's standing authority for an agent to act for it (報關委任: a trader appointing its customs broker
+    or forwarder).
+
+    The agent may then start and add to the consignments the principal may: those whose UCR carries the
+    principal's business ID, and those the principal is already a party to (``exchange.intake``).
+    """
+
+    principal = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="mandates_given",
+                                  help_text=_("The organisation that gives the mandate, e.g. the importer."))
+    agent = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="mandates_held",
+                              help_text=_("The organisation that acts for it, e.g. its customs broker."))
+    valid_from = models.DateField(help_text=_("First day the mandate holds (Taiwan time)."))
+    valid_until = models.DateField(null=True, blank=True,
+                                   help_text=_("Last day the mandate holds; blank until ended."))
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "agent"], name="unique_mandate"),
+            models.CheckConstraint(condition=~Q(principal=models.F("agent")), name="mandate_not_to_itself"),
+            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                                   name="mandate_ends_after_it_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal.code} → {self.agent.code}"
+
+    def state_on(self, day: date) -> str:
+        """``withdrawn``, ``pending`` (before its first day), ``expired`` (after its last) or ``in_force``."""
+        if not self.is_active:
+            return "withdrawn"
+        if day < self.valid_from:
+            return "pending"
+        return "expired" if self.valid_until is not None and self.valid_until < day else "in_force"
+
+    def clean(self) -> None:
+        if self.agent_id is not None and not (self.agent.role_codes & AGENT_ROLES):
+            raise ValidationError({"agent": _("Only a customs broker, forwarder or express operator can hold a "
+                                              "mandate.")})
+        if self.agent_id is not None and self.agent_id == self.principal_id:
+            raise ValidationError({"agent": _("An organisation cannot give itself a mandate.")})
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError({"valid_until": _("The last day comes before the first.")})
+
+
+AGENT_ROLES = frozenset({OrganisationRole.CUSTOMS_BROKER, OrganisationRole.FORWARDER,
+                         OrganisationRole.EXPRESS_OPERATOR})
+"""Roles that act for others under a mandate."""
 
 
 class Certificate(models.Model):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -14,6 +15,7 @@ from singlewindow.registry.models import (
     AccessGrant,
     ApiToken,
     Certificate,
+    Mandate,
     Membership,
     Organisation,
     Service,
@@ -44,6 +46,8 @@ _offices: TTLCache[list[Organisation]] = TTLCache()
 _named: TTLCache[list[Organisation]] = TTLCache()
 _named_receivers: TTLCache[list[Organisation]] = TTLCache()
 _organisations: TTLCache[Organisation | None] = TTLCache()
+_roles: TTLCache[frozenset[str]] = TTLCache()
+_mandates: TTLCache[list[tuple[Any, str | None, date, date | None]]] = TTLCache()
 
 
 def actor_for_token(raw: str) -> Actor | None:
@@ -125,6 +129,11 @@ def organisation_by_id(pk: Any) -> Organisation | None:
     return _organisations.get(pk, lambda: Organisation.objects.filter(pk=pk).first())
 
 
+def roles_of(organisation: Organisation) -> frozenset[str]:
+    """The organisation's roles (cached; ``Organisation.role_codes`` reads them each time)."""
+    return _roles.get(organisation.pk, lambda: frozenset(organisation.roles.values_list("role", flat=True)))
+
+
 def organisation_by_code(code: str) -> Organisation | None:
     return Organisation.objects.filter(code=code, is_active=True).first()
 
@@ -137,3 +146,26 @@ def certificates_of(actor: Actor) -> QuerySet[Certificate]:
 
 def service_catalogue() -> QuerySet[Service]:
     return Service.objects.filter(is_active=True).select_related("owner").order_by("code")
+
+
+def principals_of(agent: Organisation, on: date) -> list[tuple[Any, str | None]]:
+    """The organisations ``agent`` holds a mandate from on the day ``on``: (id, business ID) of each."""
+    held = _mandates.get(agent.pk, lambda: list(
+        Mandate.objects.filter(agent=agent, is_active=True, principal__is_active=True)
+        .values_list("principal_id", "principal__business_id", "valid_from", "valid_until")))
+    return [(pk, business_id) for pk, business_id, start, end in held
+            if start <= on and (end is None or on <= end)]
+
+
+def mandates_given(actor: Actor) -> QuerySet[Mandate]:
+    """The mandates the actor's organisation gave, newest first (ended ones too)."""
+    if actor.organisation is None:
+        return Mandate.objects.none()
+    return Mandate.objects.filter(principal=actor.organisation).select_related("agent").order_by("-valid_from", "-pk")
+
+
+def mandates_held(actor: Actor) -> QuerySet[Mandate]:
+    """The mandates the actor's organisation holds, newest first (ended ones too)."""
+    if actor.organisation is None:
+        return Mandate.objects.none()
+    return Mandate.objects.filter(agent=actor.organisation).select_related("principal").order_by("-valid_from", "-pk")

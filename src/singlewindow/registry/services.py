@@ -6,21 +6,24 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from cryptography import x509
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from singlewindow.registry import cache, catalogue, pki
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.errors import RegistryError, RegistryErrorCode
 from singlewindow.registry.models import (
+    AGENT_ROLES,
     AccessGrant,
     ApiToken,
     AuditRecord,
     Certificate,
+    Mandate,
     Membership,
     Organisation,
     OrganisationRole,
@@ -102,6 +105,67 @@ def grant_access(
                  changes={"direction": direction, "role": role,
                           "organisation": organisation.code if organisation else None})
     return grant
+
+
+@transaction.atomic
+def grant_mandate(*, principal: Organisation, agent: Organisation, actor: Actor, valid_from: date | None = None,
+                  valid_until: date | None = None) -> Mandate:
+    """Record that ``agent`` acts for ``principal`` from ``valid_from`` (today by default); a mandate between the
+    two given before is renewed with the new dates."""
+    mandate = Mandate.objects.filter(principal=principal, agent=agent).first() or Mandate(principal=principal,
+                                                                                           agent=agent)
+    mandate.valid_from = valid_from or timezone.localdate()
+    mandate.valid_until = valid_until
+    mandate.is_active = True
+    mandate.full_clean()
+    mandate.save()
+    record_audit(actor_user=actor.user, action="grant_mandate", obj=mandate,
+                 changes={"principal": principal.code, "agent": agent.code, "valid_from": str(mandate.valid_from),
+                          "valid_until": str(valid_until) if valid_until else None})
+    return mandate
+
+
+def give_mandate(*, agent_business_id: str, actor: Actor, valid_from: date | None = None,
+                 valid_until: date | None = None) -> Mandate:
+    """A manager appoints an agent, named by business ID, to act for the manager's organisation."""
+    principal = _managed_organisation(actor)
+    agent = Organisation.objects.filter(business_id=agent_business_id.strip(), is_active=True).first()
+    if agent is None:
+        raise RegistryError(RegistryErrorCode.UNKNOWN_ORGANISATION, f"no active organisation has business ID "
+                                                                    f"{agent_business_id.strip()[:8]!r}")
+    if agent.pk == principal.pk or not (agent.role_codes & AGENT_ROLES):
+        raise RegistryError(RegistryErrorCode.NOT_AN_AGENT, f"{agent.code} cannot act for {principal.code}")
+    if valid_until is not None and valid_until < (valid_from or timezone.localdate()):
+        raise RegistryError(RegistryErrorCode.INVALID_DATES, "the last day comes before the first")
+    return grant_mandate(principal=principal, agent=agent, actor=actor, valid_from=valid_from,
+                         valid_until=valid_until)
+
+
+def withdraw_mandate(*, mandate_id: int, actor: Actor) -> Mandate:
+    """A manager ends a mandate its organisation gave; anyone else's is "not found"."""
+    principal = _managed_organisation(actor)
+    mandate = Mandate.objects.select_related("principal", "agent").filter(pk=mandate_id, principal=principal).first()
+    if mandate is None:
+        raise RegistryError(RegistryErrorCode.NOT_FOUND, f"your organisation gave no mandate {mandate_id}")
+    return end_mandate(mandate=mandate, actor=actor)
+
+
+def _managed_organisation(actor: Actor) -> Organisation:
+    """The organisation a person manages: mandates are given and withdrawn by its managers, not by systems."""
+    if actor.organisation is None or actor.token is not None or actor.membership_role != Membership.Role.MANAGER:
+        raise RegistryError(RegistryErrorCode.NOT_PERMITTED, "only a manager of the organisation may give or "
+                                                             "withdraw mandates")
+    return actor.organisation
+
+
+@transaction.atomic
+def end_mandate(*, mandate: Mandate, actor: Actor) -> Mandate:
+    """End a mandate now: the agent may no longer start or add to its principal's consignments."""
+    mandate.is_active = False
+    mandate.save(update_fields=["is_active"])
+    record_audit(actor_user=actor.user, action="end_mandate", obj=mandate,
+                 changes={"principal": mandate.principal.code, "agent": mandate.agent.code})
+    return mandate
 
 
 @transaction.atomic

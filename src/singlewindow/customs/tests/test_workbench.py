@@ -66,9 +66,10 @@ def build_scene() -> testing.World:
     return world
 
 
-def declare(party: testing.Party, reference: str, channel: str, office: str = "TWKEL") -> Case:
+def declare(party: testing.Party, reference: str, channel: str, office: str = "TWKEL",
+            ucr: str = "6TW30000002-IMP0001") -> Case:
     """A signed declaration through the API, taken by the engine to its selection (and on, for C1)."""
-    body = testing.encode(testing.declaration(reference=reference, office=office))
+    body = testing.encode(testing.declaration(reference=reference, office=office, ucr=ucr))
     response = Client().post("/api/v1/messages", data=body,
                              **testing.submit_headers(party, body, client_reference=reference.lower()))
     assert response.status_code == 201, response.content
@@ -95,7 +96,7 @@ class WorkbenchTests(TestCase):
             "c2": declare(world["trader_a"], "WB-C2", "C2").pk,
             "c3": declare(world["trader_a"], "WB-C3", "C3").pk,
             "c1": declare(world["trader_a"], "WB-C1", "C1").pk,
-            "other_trader": declare(world["trader_b"], "WB-B", "C2").pk,
+            "other_trader": declare(world["trader_b"], "WB-B", "C2", ucr="6TW30000007-WB0001").pk,
             "other_office": declare(world["trader_a"], "WB-KHH", "C2", office="TWKHH").pk,
         }
         # Keys and certificates do not deep-copy; the tests need only logins, kept as plain data.

@@ -648,6 +648,20 @@ def test_client_references_are_per_sender(client: Client, world: testing.World) 
     assert Message.objects.filter(client_reference="shared").count() == 2
 
 
+# --- consignments -------------------------------------------------------------------------
+
+
+def test_a_message_on_another_organisations_consignment(client: Client, world: testing.World) -> None:
+    assert post_doc(client, world["trader_a"], testing.declaration(), client_reference="mine").status_code == 201
+    before = snapshot()
+    document = testing.declaration(declarant="30000007", importer="30000007")  # trader A's UCR
+    body = assert_rejected(post_doc(client, world["trader_b"], document, client_reference="theirs"), before, 403,
+                           "consignment.not_a_party", client_reference="theirs")
+    assert "6TW30000002-IMP0001 carries the business ID of t-trader-a" in body["detail"]
+    assert client.get("/api/v1/consignments/6TW30000002-IMP0001/timeline", **world["trader_b"].auth()
+                      ).status_code == 404
+
+
 # --- authentication -------------------------------------------------------------------------
 
 

@@ -3,21 +3,47 @@ organisations its messages name (party rows)."""
 
 from __future__ import annotations
 
+import json
+from datetime import date, timedelta
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from singlewindow import testing
-from singlewindow.exchange.models import Consignment, ConsignmentParty, Message
+from singlewindow.exchange import intake
+from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
+from singlewindow.exchange.models import Consignment, ConsignmentParty, EvidenceEntry, Message
 from singlewindow.exchange.selectors import consignment_visible_to, consignments_visible_to
+from singlewindow.registry import cache
+from singlewindow.registry import services as registry
 from singlewindow.registry.actors import Actor
+from singlewindow.registry.models import Mandate
 
 UCR = "6TW30000002-SEEN001"
 EVERYONE = ("trader_a", "trader_b", "broker", "customs", "customs_2", "agency", "bank")
 BEFORE = ("exchange", "0008_pending_pushes_index")
 
 
-def _submit(party: testing.Party, reference: str, **declaration: object) -> Message:
-    body = testing.encode(testing.declaration(ucr=UCR, reference=reference, **declaration))
+def _submit(party: testing.Party, reference: str, ucr: str = UCR, **declaration: object) -> Message:
+    body = testing.encode(testing.declaration(ucr=ucr, reference=reference, **declaration))
     return testing.submit_signed(party, body, reference).message
+
+
+def _refused(party: testing.Party, reference: str, ucr: str = UCR, **declaration: object) -> ExchangeError:
+    """Submit as ``_submit`` does, expecting the consignment to refuse it; nothing of it is kept but its
+    rejection entry."""
+    messages, consignments = Message.objects.count(), Consignment.objects.count()
+    entries = EvidenceEntry.objects.count()
+    body = testing.encode(testing.declaration(ucr=ucr, reference=reference, **declaration))
+    with pytest.raises(ExchangeError) as refused:
+        testing.submit_signed(party, body, reference)
+    assert refused.value.code == ExchangeErrorCode.NOT_A_PARTY and refused.value.status == 403
+    assert (Message.objects.count(), Consignment.objects.count()) == (messages, consignments)
+    assert [(entry.kind, json.loads(entry.body)["code"]) for entry in EvidenceEntry.objects.filter(seq__gt=entries)
+            ] == [("message.rejected", "consignment.not_a_party")]
+    return refused.value
 
 
 def _seeing(world: testing.World) -> tuple[set[str], set[str]]:
@@ -47,12 +73,73 @@ def test_an_organisation_named_by_a_message_it_neither_sent_nor_received_sees_it
 
 def test_no_organisation_sees_a_consignment_through_another_one(world: testing.World) -> None:
     _submit(world["trader_a"], "seen-3")
-    _submit(world["trader_b"], "seen-4", declarant="30000007", importer="30000007")
-    assert Consignment.objects.count() == 1
+    # trader B quotes trader A's UCR: refused, so it never becomes a sender on A's consignment
+    _refused(world["trader_b"], "seen-4", declarant="30000007", importer="30000007")
     one, listed = _seeing(world)
-    assert one == listed == {"trader_a", "trader_b", "customs"}
+    assert one == listed == {"trader_a", "customs"}
     assert consignment_visible_to(Actor(organisation=None), UCR) is None
     assert not consignments_visible_to(Actor(organisation=None)).exists()
+
+
+def test_a_ucr_that_carries_a_business_id_is_started_only_by_that_organisation_or_its_agents(
+        world: testing.World) -> None:
+    # trader B may not start a consignment on trader A's UCR, even naming itself throughout
+    refused = _refused(world["trader_b"], "start-1", declarant="30000007", importer="30000007")
+    assert "t-trader-a" in refused.detail and "mandate" in refused.detail
+    assert not Consignment.objects.exists()
+    # the broker holds trader A's mandate: it starts it, and trader A adds to it
+    _submit(world["broker"], "start-2", declarant="30000013")
+    _submit(world["trader_a"], "start-3")
+    assert Message.objects.filter(consignment__ucr=UCR).count() == 2
+    assert _seeing(world) == ({"broker", "trader_a", "customs"},) * 2
+
+
+def test_an_ended_or_out_of_date_mandate_lets_the_agent_start_nothing(world: testing.World) -> None:
+    mandate = Mandate.objects.get(principal=world["trader_a"].organisation, agent=world["broker"].organisation)
+    today = timezone.localdate()
+    for valid_from, valid_until, active in ((today + timedelta(days=1), None, True),
+                                            (date(2020, 1, 1), today - timedelta(days=1), True),
+                                            (date(2020, 1, 1), None, False)):
+        Mandate.objects.filter(pk=mandate.pk).update(valid_from=valid_from, valid_until=valid_until, is_active=active)
+        cache.invalidate()
+        _refused(world["broker"], f"ended-{valid_from}-{active}", declarant="30000013")
+    registry.grant_mandate(principal=world["trader_a"].organisation, agent=world["broker"].organisation,
+                           actor=testing.SYSTEM)
+    _submit(world["broker"], "renewed", declarant="30000013")  # renewed today: it holds again
+
+
+def test_an_outsider_adds_nothing_to_a_consignment_on_a_foreign_ucr(world: testing.World) -> None:
+    foreign = "6JP4010001000001-ORD7"  # carries no Taiwan business ID: whoever comes first starts it
+    _submit(world["trader_a"], "jp-1", ucr=foreign)
+    refused = _refused(world["trader_b"], "jp-2", ucr=foreign, declarant="30000007", importer="30000007")
+    assert refused.detail.startswith(f"consignment {foreign} exists")
+    # the broker is no party either, but it acts for trader A, who is
+    _submit(world["broker"], "jp-3", ucr=foreign, declarant="30000013")
+    assert set(Message.objects.filter(consignment__ucr=foreign).values_list("sender__code", flat=True)) == {
+        "t-trader-a", "t-broker"}
+
+
+def test_an_organisation_a_message_named_may_add_to_the_consignment(world: testing.World) -> None:
+    foreign = "6JP4010001000001-ORD8"
+    Mandate.objects.filter(agent=world["broker"].organisation).update(is_active=False)
+    cache.invalidate()
+    _submit(world["broker"], "named-1", ucr=foreign, declarant="30000013", importer="30000007")
+    _submit(world["trader_b"], "named-2", ucr=foreign, declarant="30000007", importer="30000007")  # named by it
+    _refused(world["trader_a"], "named-3", ucr=foreign)  # named by nothing, sent nothing, received nothing
+
+
+def test_authorities_and_owners_need_no_look_up(world: testing.World) -> None:
+    """Customs, permit agencies, the port and foreign single windows act on any consignment by law; an
+    organisation on its own UCR is decided without a query."""
+    for name in ("customs", "customs_2", "agency"):
+        assert intake._joining(UCR, world[name].organisation) is None
+    with CaptureQueriesContext(connection) as queries:
+        assert intake._joining(UCR, world["trader_a"].organisation) is None
+    assert len(queries) == 0
+    outsider = intake._joining(UCR, world["trader_b"].organisation)
+    assert outsider is not None and not outsider.may_start and len(outsider.acting) == 1
+    agent = intake._joining("6JP4010001000001-ORD9", world["broker"].organisation)
+    assert agent is not None and agent.may_start and len(agent.acting) == 3  # itself and both traders
 
 
 def test_a_list_of_consignments_has_each_once(world: testing.World) -> None:

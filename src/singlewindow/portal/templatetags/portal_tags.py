@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -15,7 +15,7 @@ from singlewindow.datamodel.datasets import DATA_SET_TITLES
 from singlewindow.exchange.models import TimelineEvent
 from singlewindow.portal import labels
 from singlewindow.portal.selectors import HomeKind, home_kind
-from singlewindow.registry.models import Organisation
+from singlewindow.registry.models import Mandate, Organisation
 from singlewindow.registry.selectors import actor_for_user, data_set_for
 
 register = template.Library()
@@ -100,6 +100,12 @@ def event_title(event: TimelineEvent) -> str:
     if _chinese() and event.title_zh:
         return event.title_zh
     return event.title_en
+
+
+@register.filter
+def mandate_state(mandate: Mandate, day: date) -> str:
+    """The mandate's state on ``day`` (see ``Mandate.state_on``), in the reader's language."""
+    return str(labels.MANDATE_STATES[mandate.state_on(day)])
 
 
 @register.simple_tag(takes_context=True)

@@ -143,6 +143,30 @@ def test_trader_and_agency_on_phones(browser, scene, tmp_path_factory):
     expect(trader.locator('[data-kind="delivery.acknowledged"]')).to_contain_text("acknowledged")
 
 
+def test_a_trader_gives_its_broker_a_mandate_on_a_phone(browser, scene, tmp_path_factory):
+    world, base = scene["world"], scene["url"]
+    shots = Path(os.environ.get("SW_SCREENSHOT_DIR") or tmp_path_factory.mktemp("screens"))
+    world["trader_b"].organisation.mandates_given.all().delete()
+    trader = _phone(browser, base)
+    _log_in(trader, world["trader_b"])
+    trader.get_by_role("link", name="委任", exact=True).click()
+    trader.wait_for_url("**/mandates/")
+    expect(trader.locator("#given .empty")).to_have_text("貴機構尚未委任任何業者。")
+    trader.fill("#agent", "30000002")  # a trader: refused, and the form keeps what was typed
+    trader.get_by_role("button", name="確認委任").click()
+    expect(trader.locator("#mandate-error")).to_contain_text("僅報關業者")
+    expect(trader.locator("#agent")).to_have_value("30000002")
+    trader.fill("#agent", "30000013")
+    trader.get_by_role("button", name="確認委任").click()
+    row = trader.locator("#given tr[data-mandate]")
+    expect(row).to_contain_text("機構broker")
+    expect(row.locator('[data-field="state"]')).to_have_text("有效")
+    _assert_fits_the_screen(trader)
+    trader.screenshot(path=str(shots / "trader-mandates-zh.png"), full_page=True)
+    row.get_by_role("button", name="撤銷").click()
+    expect(trader.locator('#given tr[data-mandate] [data-field="state"]')).to_have_text("已撤銷")
+
+
 def test_anonymous_landing_page_fits_a_phone(browser, scene):
     page = _phone(browser, scene["url"])
     page.goto("/")

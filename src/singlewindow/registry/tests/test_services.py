@@ -323,7 +323,7 @@ def test_a_grant_names_exactly_one_of_organisation_or_role(catalogue: dict[str, 
 
 def test_organisation_grant_lets_an_otherwise_unauthorised_sender_submit(client: Client, world: testing.World) -> None:
     bank = world["bank"]
-    payload = testing.encode(testing.declaration())
+    payload = testing.encode(testing.declaration(ucr="6TW30000034-IMP0001"))  # on its own consignment
     refused = client.post(
         "/api/v1/messages",
         data=payload,
