@@ -58,7 +58,7 @@ from singlewindow.exchange.rows import Batch, database_vendor, insert_statement,
 from singlewindow.registry import pki, selectors, trust
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.cache import TTLCache
-from singlewindow.registry.models import Organisation, OrganisationRole, Service
+from singlewindow.registry.models import Mandate, Organisation, OrganisationRole, Service
 
 MESSAGE_TYPE = re.compile(r"^[a-z_]{1,40}\.[a-z_]{1,30}\Z")
 CLIENT_REFERENCE = re.compile(r"^[A-Za-z0-9._:\-]{1,64}\Z")
@@ -188,14 +188,14 @@ def store_message(prepared: PreparedMessage) -> IntakeResult:
 
 
 def _not_a_party(prepared: PreparedMessage) -> str:
-    """Why the consignment refused the message (see ``_joining``), saying no more than the sender may know."""
-    ucr, sender = prepared.document.consignment_reference() or "", prepared.sender
-    owners = selectors.organisations_by_business_ids([owner]) if (owner := ucr_business_id(ucr)) else []
-    if owners:
-        return (f"UCR {ucr} carries the business ID of {owners[0].code}: only it and the organisations holding its "
-                f"mandate may start that consignment, and {sender.code} may add to it only once it, or an "
+    """Why the consignment refused the message (see ``_joining``), naming no organisation: a UCR is any text the
+    sender chose, and the answer must not tell it who holds a business ID or who is on a consignment."""
+    ucr, sender = prepared.document.consignment_reference() or "", prepared.sender.code
+    if ucr_business_id(ucr) and selectors.organisations_by_business_ids([ucr_business_id(ucr) or ""]):
+        return (f"UCR {ucr} carries another organisation's business ID: only that organisation and those holding "
+                f"its mandate may start its consignment, and {sender} may add to it only once it, or an "
                 "organisation whose mandate it holds, is a party")
-    return (f"consignment {ucr} exists and neither {sender.code} nor an organisation whose mandate it holds is a "
+    return (f"consignment {ucr} exists and neither {sender} nor an organisation whose mandate it holds is a "
             "party to it")
 
 
@@ -575,32 +575,63 @@ def _upsert(ucr: str, now: datetime, joining: Joining | None) -> tuple[str, list
     NOT NULL UCR when the sender may not put its message on the consignment (``consignment_refused``)."""
     if joining is None:
         return _consignment_sql(database_vendor())[0], [ucr, now]
-    acting = list(joining.acting)
-    return _guarded_upsert_sql(len(acting), joining.may_start), [ucr, now, *acting * 3]
+    return _guarded_upsert_sql(joining.may_start), [ucr, now, *_standing_params(joining)]
 
 
 @cache
-def _guarded_upsert_sql(acting: int, may_start: bool) -> str:
-    """The upsert of a consignment by UCR for a sender that acts for ``acting`` organisations (itself and those
-    whose mandate it holds), given after the UCR and the time, three times over.
+def _guarded_upsert_sql(may_start: bool) -> str:
+    """The upsert of a consignment by UCR for a sender that must be a party to it already (see ``Joining``).
 
-    When the UCR is taken, it is set to NULL, which its NOT NULL refuses, unless one of them is already a party:
-    it sent a message on the consignment, had one delivered, or was named by one (as ``selectors`` asks). Only a
-    conflict evaluates that. Unless ``may_start``, a new consignment's UCR is NULL too, so only joining succeeds.
+    When the UCR is taken, it is set to NULL, which its NOT NULL refuses, unless the sender has standing on the
+    consignment (``_standing_sql``); only a conflict evaluates that. Unless ``may_start``, a new consignment's UCR
+    is NULL too, so only joining succeeds. Parameters: the UCR, the time, then ``_standing_params``.
     """
-    quote = connection.ops.quote_name
-    table, message, delivery, party = (quote(model._meta.db_table)
-                                       for model in (Consignment, Message, Delivery, ConsignmentParty))
-    among = f"IN ({', '.join(['%s'] * acting)})"
+    table = connection.ops.quote_name(Consignment._meta.db_table)
     value = "%s" if may_start else f"(SELECT ucr FROM {table} WHERE ucr = %s)"  # noqa: S608
     # Identifiers from model metadata, values as parameters.
     return (f"INSERT INTO {table} (ucr, created_at) VALUES ({value}, %s) "  # noqa: S608
-            f"ON CONFLICT (ucr) DO UPDATE SET ucr = CASE WHEN "
-            f"EXISTS (SELECT 1 FROM {message} m WHERE m.consignment_id = {table}.id AND m.sender_id {among}) "
+            f"ON CONFLICT (ucr) DO UPDATE SET ucr = CASE WHEN {_standing_sql()} THEN EXCLUDED.ucr END RETURNING id")
+
+
+@cache
+def _standing_sql() -> str:
+    """Whether the sender has standing on the consignment row in hand: it sent a message on it, had one delivered
+    or was named by one (as ``selectors`` asks), or an organisation whose mandate it holds that day sent one or
+    was named by one. Parameters: ``_standing_params``."""
+    quote = connection.ops.quote_name
+    table, message, delivery, party, mandate, organisation = (
+        quote(model._meta.db_table) for model in (Consignment, Message, Delivery, ConsignmentParty, Mandate,
+                                                  Organisation))
+    principals = (f"SELECT md.principal_id FROM {mandate} md JOIN {organisation} o ON o.id = md.principal_id "  # noqa: S608
+                  "WHERE md.agent_id = %s AND md.is_active AND o.is_active AND md.valid_from <= %s "
+                  "AND (md.valid_until IS NULL OR md.valid_until >= %s)")
+    # Identifiers from model metadata, values as parameters.
+    return (f"(EXISTS (SELECT 1 FROM {message} m WHERE m.consignment_id = {table}.id "  # noqa: S608
+            f"AND (m.sender_id = %s OR m.sender_id IN ({principals}))) "
+            f"OR EXISTS (SELECT 1 FROM {party} p WHERE p.consignment_id = {table}.id "
+            f"AND (p.organisation_id = %s OR p.organisation_id IN ({principals}))) "
             f"OR EXISTS (SELECT 1 FROM {message} m JOIN {delivery} d ON d.message_id = m.id "
-            f"WHERE m.consignment_id = {table}.id AND d.recipient_id {among}) "
-            f"OR EXISTS (SELECT 1 FROM {party} p WHERE p.consignment_id = {table}.id AND p.organisation_id {among}) "
-            f"THEN EXCLUDED.ucr END RETURNING id")
+            f"WHERE m.consignment_id = {table}.id AND d.recipient_id = %s))")
+
+
+def _standing_params(joining: Joining) -> list[Any]:
+    principals = [joining.sender, joining.today, joining.today]
+    return [joining.sender, *principals, joining.sender, *principals, joining.sender]
+
+
+def may_put_on(ucr: str, organisation: Organisation) -> bool:
+    """Whether ``organisation`` may put something on the consignment ``ucr``, as intake decides for a message
+    (``_joining``): for the other writers that key their lines by UCR (an express booking)."""
+    joining = _joining(ucr, organisation)
+    if joining is None:
+        return True
+    table = connection.ops.quote_name(Consignment._meta.db_table)
+    with connection.cursor() as cursor:
+        # Identifiers from model metadata, values as parameters.
+        cursor.execute(f"SELECT {_standing_sql()} FROM {table} WHERE ucr = %s",  # noqa: S608
+                       [*_standing_params(joining), ucr])
+        row = cursor.fetchone()
+    return joining.may_start if row is None else bool(row[0])
 
 
 def consignment_refused(error: IntegrityError) -> bool:
@@ -622,13 +653,16 @@ def webhook_organisations() -> frozenset[Any]:
 
 @dataclass(frozen=True)
 class Joining:
-    """What the upsert of a consignment checks before a message goes on it (see ``_guarded_upsert_sql``).
+    """A sender that may put its message only on a consignment it is a party to (see ``_guarded_upsert_sql``), in
+    the values the database stores: its id, and the day its mandates are read for. ``may_start``: it may also
+    start the consignment.
 
-    ``acting``: the sender and the organisations whose mandate it holds, as the database stores their ids; one
-    of them must already be a party to the consignment. ``may_start``: the sender may also start it.
+    An agent acts for its principals only through what they did themselves, sending or being named: a message
+    merely delivered to a principal (a customs office, a warehouse) gives its agents nothing.
     """
 
-    acting: tuple[Any, ...]
+    sender: Any
+    today: Any
     may_start: bool
 
 
@@ -641,20 +675,21 @@ def _joining(ucr: str, sender: Organisation) -> Joining | None:
 
     - The organisation whose business ID the UCR carries, and its agents (``registry.Mandate``): always.
     - Authorities (customs, permit agencies, the port, foreign single windows), acting by law: always.
-    - Anyone else: on a consignment that one of the organisations it acts for is a party to already; and
-      starting one only when the UCR carries no registered organisation's business ID.
+    - Anyone else: on a consignment it is a party to already, or one of its principals sent a message on or
+      was named by (see ``Joining``); and starting one only when the UCR carries no registered organisation's
+      business ID.
     """
     if sender.business_id and ucr[1:3] == "TW" and ucr[3:11] == sender.business_id:  # the usual case, at once
         return None
-    owner = ucr_business_id(ucr)
-    principals = selectors.principals_of(sender, timezone.localdate())
+    owner, today = ucr_business_id(ucr), timezone.localdate()
+    principals = selectors.principals_of(sender, today)
     if owner is not None and any(business_id == owner for _, business_id in principals):
         return None
     if selectors.roles_of(sender) & AUTHORITIES:
         return None
     may_start = owner is None or not selectors.organisations_by_business_ids([owner])
-    prepare = Organisation._meta.pk.get_db_prep_value
-    return Joining(tuple(prepare(pk, connection) for pk in (sender.pk, *(pk for pk, _ in principals))), may_start)
+    return Joining(Organisation._meta.pk.get_db_prep_value(sender.pk, connection),
+                   Mandate._meta.get_field("valid_from").get_db_prep_value(today, connection), may_start)
 
 
 def _parties(ucr: str, sender: Organisation, document: Document,

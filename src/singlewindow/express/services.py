@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from singlewindow.datamodel.identifiers import is_valid_ucr
+from singlewindow.exchange import intake
 from singlewindow.exchange.services import StateChange, record_state_change, record_state_changes
 from singlewindow.express import codes
 from singlewindow.express.awb import normalise_awb
@@ -297,6 +298,10 @@ def _book(*, terminal_code: str, master_awb: str, bag_number: str, slot_starts_a
     if ucr and not is_valid_ucr(ucr):
         raise invalid("ucr", "The UCR does not have the WCO shape (e.g. 6TW30000002-…).",
                       "UCR 格式不符 WCO 規定。", ucr[:35])
+    if ucr and not intake.may_put_on(ucr, broker):  # the booking's lines go on that consignment's timeline
+        raise invalid("ucr", "Your organisation may not act on that consignment: its UCR carries another "
+                             "organisation's business ID, or your organisation is no party to it.",
+                      "貴機構不得就此貨物運送辦理：其 UCR 載有其他機構之統一編號，或貴機構非其關係人。", ucr[:35])
     terminal = find_terminal(terminal_code)
     now = timezone.now()
     slot = _take_place_at(terminal, slot_starts_at, now)

@@ -38,7 +38,7 @@ from singlewindow.registry import services as registry_services
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.errors import MESSAGES as REGISTRY_MESSAGES
 from singlewindow.registry.errors import RegistryError, RegistryErrorCode
-from singlewindow.registry.models import Membership
+from singlewindow.registry.models import PRINCIPAL_ROLES, Membership
 from singlewindow.registry.selectors import actor_for_user
 
 View = Callable[..., HttpResponse]
@@ -198,6 +198,7 @@ def _mandates_page(request: HttpRequest, *, values: dict[str, str] | None = None
     return render(request, "portal/mandates.html", {
         "given": registry_selectors.mandates_given(actor), "held": registry_selectors.mandates_held(actor),
         "is_manager": actor.membership_role == Membership.Role.MANAGER, "values": values or {}, "error": error,
+        "gives": bool(actor.organisation and actor.organisation.role_codes & PRINCIPAL_ROLES),
         "today": timezone.localdate(),
     }, status=status)
 

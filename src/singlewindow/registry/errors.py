@@ -14,6 +14,7 @@ class RegistryErrorCode(StrEnum):
     NOT_PERMITTED = "registry.not_permitted"
     UNKNOWN_ORGANISATION = "registry.unknown_organisation"
     NOT_AN_AGENT = "registry.not_an_agent"
+    NOT_A_PRINCIPAL = "registry.not_a_principal"
     INVALID_DATES = "registry.invalid_dates"
     NOT_FOUND = "not_found"
 
@@ -27,6 +28,7 @@ STATUS = {
     RegistryErrorCode.NOT_PERMITTED: 403,
     RegistryErrorCode.UNKNOWN_ORGANISATION: 422,
     RegistryErrorCode.NOT_AN_AGENT: 422,
+    RegistryErrorCode.NOT_A_PRINCIPAL: 403,
     RegistryErrorCode.INVALID_DATES: 422,
     RegistryErrorCode.NOT_FOUND: 404,
 }
@@ -47,6 +49,8 @@ MESSAGES = {
     RegistryErrorCode.NOT_AN_AGENT: (
         "Only another organisation that is a customs broker, forwarder or express operator can hold a mandate.",
         "僅報關業者、承攬業者或快遞業者等其他機構得受委任。"),
+    RegistryErrorCode.NOT_A_PRINCIPAL: (
+        "Only a trader or a forwarder gives mandates.", "僅貿易業者或承攬業者得委任他人。"),
     RegistryErrorCode.INVALID_DATES: ("The last day comes before the first.", "迄日早於起日。"),
     RegistryErrorCode.NOT_FOUND: ("Not found.", "查無資料。"),
 }

@@ -196,6 +196,8 @@ class Mandate(models.Model):
         return "expired" if self.valid_until is not None and self.valid_until < day else "in_force"
 
     def clean(self) -> None:
+        if self.principal_id is not None and not (self.principal.role_codes & PRINCIPAL_ROLES):
+            raise ValidationError({"principal": _("Only a trader or a forwarder gives mandates.")})
         if self.agent_id is not None and not (self.agent.role_codes & AGENT_ROLES):
             raise ValidationError({"agent": _("Only a customs broker, forwarder or express operator can hold a "
                                               "mandate.")})
@@ -208,6 +210,9 @@ class Mandate(models.Model):
 AGENT_ROLES = frozenset({OrganisationRole.CUSTOMS_BROKER, OrganisationRole.FORWARDER,
                          OrganisationRole.EXPRESS_OPERATOR})
 """Roles that act for others under a mandate."""
+PRINCIPAL_ROLES = frozenset({OrganisationRole.TRADER, OrganisationRole.FORWARDER})
+"""Roles that give mandates: the owners of goods and of their transport, never an authority or a warehouse, whose
+reach (everything delivered to it) must not pass to an agent."""
 
 
 class Certificate(models.Model):

@@ -19,6 +19,7 @@ from singlewindow.registry.actors import Actor
 from singlewindow.registry.errors import RegistryError, RegistryErrorCode
 from singlewindow.registry.models import (
     AGENT_ROLES,
+    PRINCIPAL_ROLES,
     AccessGrant,
     ApiToken,
     AuditRecord,
@@ -112,8 +113,10 @@ def grant_mandate(*, principal: Organisation, agent: Organisation, actor: Actor,
                   valid_until: date | None = None) -> Mandate:
     """Record that ``agent`` acts for ``principal`` from ``valid_from`` (today by default); a mandate between the
     two given before is renewed with the new dates."""
-    mandate = Mandate.objects.filter(principal=principal, agent=agent).first() or Mandate(principal=principal,
-                                                                                           agent=agent)
+    Mandate.objects.bulk_create([Mandate(principal=principal, agent=agent, valid_from=timezone.localdate())],
+                                ignore_conflicts=True)  # so that two gives at once update one row
+    mandate = Mandate.objects.select_for_update().select_related("principal", "agent").get(principal=principal,
+                                                                                          agent=agent)
     mandate.valid_from = valid_from or timezone.localdate()
     mandate.valid_until = valid_until
     mandate.is_active = True
@@ -129,12 +132,14 @@ def give_mandate(*, agent_business_id: str, actor: Actor, valid_from: date | Non
                  valid_until: date | None = None) -> Mandate:
     """A manager appoints an agent, named by business ID, to act for the manager's organisation."""
     principal = _managed_organisation(actor)
+    if not (principal.role_codes & PRINCIPAL_ROLES):
+        raise RegistryError(RegistryErrorCode.NOT_A_PRINCIPAL, "only a trader or a forwarder gives mandates")
     agent = Organisation.objects.filter(business_id=agent_business_id.strip(), is_active=True).first()
     if agent is None:
-        raise RegistryError(RegistryErrorCode.UNKNOWN_ORGANISATION, f"no active organisation has business ID "
-                                                                    f"{agent_business_id.strip()[:8]!r}")
+        raise RegistryError(RegistryErrorCode.UNKNOWN_ORGANISATION, "no active organisation has that business ID")
     if agent.pk == principal.pk or not (agent.role_codes & AGENT_ROLES):
-        raise RegistryError(RegistryErrorCode.NOT_AN_AGENT, f"{agent.code} cannot act for {principal.code}")
+        raise RegistryError(RegistryErrorCode.NOT_AN_AGENT, "that organisation is not a customs broker, forwarder "
+                                                            "or express operator other than yours")
     if valid_until is not None and valid_until < (valid_from or timezone.localdate()):
         raise RegistryError(RegistryErrorCode.INVALID_DATES, "the last day comes before the first")
     return grant_mandate(principal=principal, agent=agent, actor=actor, valid_from=valid_from,

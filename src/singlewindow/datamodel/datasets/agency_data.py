@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from singlewindow.datamodel.datasets.base import Count, DataSet, DateOrTime, Id35, Sequence, Text256, Text512
+from singlewindow.datamodel.datasets.base import Count, DataSet, DateOrTime, Id35, Sequence, Text256, Text512, UcrId
 from singlewindow.datamodel.datasets.common import Party
 
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][A-Za-z0-9]{0,39}$")]
@@ -62,7 +62,7 @@ class AgencyDataExchange(DataSet):
     question may answer it, and the asker receives the answer, without further grants."""
     period_start_date_time: DateOrTime | None = None
     period_end_date_time: DateOrTime | None = None
-    ucr: Id35 | None = None
+    ucr: UcrId | None = None
     """The consignment the exchange concerns, if one: it then shows on that timeline."""
     recipient: Annotated[list[Party], Field(max_length=20)] = Field(default_factory=list)
     """The agencies addressed, by business ID. Required when the service grants receipt to a role

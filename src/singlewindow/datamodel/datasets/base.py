@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Annotated, Any, ClassVar
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -28,6 +29,8 @@ from pydantic import (
     WrapValidator,
 )
 from pydantic.alias_generators import to_camel
+
+from singlewindow.datamodel.identifiers import is_valid_ucr
 
 _ACRONYMS = {"id": "ID", "ucr": "UCR", "lpco": "LPCO", "aeo": "AEO"}
 
@@ -79,6 +82,17 @@ Id17 = Annotated[str, _text(17)]
 Id35 = Annotated[str, _text(35)]
 Id70 = Annotated[str, _text(70)]
 Id512 = Annotated[str, _text(512)]
+
+
+def ucr_shape(value: str) -> str:
+    """The value, if it has the WCO UCR shape (``ucr_shape`` otherwise, as a validation error)."""
+    if not is_valid_ucr(value):
+        raise ValueError("ucr_shape")
+    return value
+
+
+UcrId = Annotated[str, _text(35), AfterValidator(ucr_shape)]
+"""A WCO unique consignment reference: the key of a consignment's timeline, so of who may see it."""
 Code1 = Annotated[str, _code(1)]
 Code2 = Annotated[str, _code(2)]
 Code3 = Annotated[str, _code(3)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from singlewindow.datamodel.datasets.base import (
     POSITIVE_RATE_VALUE,
@@ -36,6 +36,7 @@ from singlewindow.datamodel.datasets.base import (
     Quantity,
     Sequence,
     Text512,
+    UcrId,
 )
 from singlewindow.datamodel.datasets.common import (
     AdditionalDocument,
@@ -56,7 +57,6 @@ from singlewindow.datamodel.datasets.common import (
     TransportEquipment,
     TransportMeans,
 )
-from singlewindow.datamodel.identifiers import is_valid_ucr
 
 
 class Classification(DataSet):
@@ -152,15 +152,8 @@ class UCR(DataSet):
     """Unique Consignment Reference: the key of the consignment's timeline."""
 
     wco_name = "UCR"
-    id: Id35 | None = None
+    id: UcrId | None = None
     trader_assigned_reference_id: Id35 | None = None
-
-    @field_validator("id")
-    @classmethod
-    def _ucr_shape(cls, value: str | None) -> str | None:
-        if value is not None and not is_valid_ucr(value):
-            raise ValueError("ucr_shape")
-        return value
 
 
 class ValuationAdjustment(DataSet):

@@ -22,6 +22,7 @@ from singlewindow.datamodel.datasets.base import (
     Quantity,
     Sequence,
     Text512,
+    UcrId,
 )
 from singlewindow.datamodel.datasets.common import Office, Origin, Party
 
@@ -44,7 +45,7 @@ class ReferencedDeclaration(DataSet):
     wco_name = "Declaration"
     functional_reference_id: Id35 | None = None
     id: Id70 | None = None
-    ucr: Id35 | None = None
+    ucr: UcrId | None = None
 
 
 class PermitApplication(DataSet):
@@ -103,7 +104,7 @@ class PermitDecision(DataSet):
     applicant: Party
     goods_item: Annotated[list[GrantedGoodsItem], Field(max_length=999)] = Field(default_factory=list)
     reason: list[DecisionReason] = Field(default_factory=list)
-    ucr: Id35 | None = None
+    ucr: UcrId | None = None
 
     def consignment_reference(self) -> str | None:
         return self.ucr

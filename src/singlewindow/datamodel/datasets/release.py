@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from singlewindow.datamodel.datasets.base import Count, DataSet, DateOrTime, Id17, Id35
+from singlewindow.datamodel.datasets.base import Count, DataSet, DateOrTime, Id17, Id35, UcrId
 from singlewindow.datamodel.datasets.cargo import TransportContractDocument
 from singlewindow.datamodel.datasets.common import Party
 
@@ -20,7 +20,7 @@ class ReleaseNotice(DataSet):
     declaration_id: Id35
     """Customs' number of the declaration released."""
     declaration_office_id: Id17 | None = None
-    ucr: Id35 | None = None
+    ucr: UcrId | None = None
     transport_contract_document: TransportContractDocument
     warehouse: Party | None = None
     declarant: Party | None = None

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from singlewindow.datamodel.datasets.base import Code3, DataSet, DateOrTime, Id35, Id70, Text512
+from singlewindow.datamodel.datasets.base import Code3, DataSet, DateOrTime, Id35, Id70, Text512, UcrId
 from singlewindow.datamodel.datasets.common import Party, Pointer
 
 
@@ -58,7 +58,7 @@ class CustomsResponse(DataSet):
     issue_date_time: datetime
     status: Annotated[str, Field(pattern=r"^[a-z_]{1,40}$")]
     declaration_message_id: Annotated[str, Field(min_length=1, max_length=64)]
-    ucr: Id35 | None = None
+    ucr: UcrId | None = None
     remarks: Annotated[str, Field(max_length=2000)] = ""
     additional_information: list[ResponseInformation] = Field(default_factory=list)
     error: list[ResponseError] = Field(default_factory=list)

@@ -13,8 +13,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from singlewindow.datamodel.datasets.base import DataSet
-from singlewindow.datamodel.datasets.declaration import UCR
+from singlewindow.datamodel.datasets.base import DataSet, ucr_shape
 from singlewindow.datamodel.datasets.shape import FieldShape, Kind, shape_of, strip_annotation
 
 # Characters XML 1.0 can carry, without control characters: text must survive every format.
@@ -48,7 +47,7 @@ def _single(model: type[DataSet], field: FieldShape, depth: int) -> st.SearchStr
         moments = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31),  # noqa: DTZ001
                                timezones=st.just(UTC)).map(lambda d: d.replace(microsecond=0).isoformat())
         return st.one_of(moments, st.dates().map(lambda d: d.isoformat()))
-    if model is UCR and field.name == "id":
+    if any(getattr(m, "func", None) is ucr_shape for m in _metadata(model.model_fields[field.name])):
         return UCR_IDS
     return _scalar(model, field)
 

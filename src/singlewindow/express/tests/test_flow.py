@@ -8,9 +8,10 @@ from __future__ import annotations
 from django.test import Client
 
 from singlewindow import testing
-from singlewindow.exchange.models import EvidenceEntry
+from singlewindow.exchange.models import EvidenceEntry, TimelineEvent
 from singlewindow.exchange.selectors import consignment_timeline
 from singlewindow.express.awb import make_awb
+from singlewindow.express.models import Appointment
 from singlewindow.express.tests.conftest import MASTER, Express
 
 UCR = "6TW30000013-EXPRESS1"
@@ -86,3 +87,23 @@ def test_a_bag_booked_called_inspected_corrected_and_cleared(ex: Express) -> Non
     assert lines == kinds
     titles = [event.title_zh for event in found[1] if event.kind.startswith("express.")]
     assert "快遞袋 BAG-01：已通關（通關線 L1）" in titles
+
+
+def test_a_bag_cannot_be_booked_onto_another_organisations_consignment(ex: Express) -> None:
+    """Booking lines follow the UCR onto its timeline: a broker with no mandate from trader A may not name A's."""
+    own = Client().post("/api/v1/messages", data=(payload := testing.encode(testing.declaration(
+        ucr="6TW30000002-EXPRESS9", reference="EXP-9"))), **testing.submit_headers(
+        ex.trader, payload, client_reference="EXP-9"))
+    assert own.status_code == 201, own.content
+    before = (Appointment.objects.count(), TimelineEvent.objects.count())
+    for ucr in ("6TW30000002-EXPRESS9", "6TW30000002-EXPRESS10"):  # an existing consignment, and a new one
+        refused = ex.api(ex.broker_2, "post", "/appointments", {
+            "terminal": ex.terminal.code, "master_awb": MASTER, "bag_number": "BAG-X", "ucr": ucr,
+            "slot_starts_at": ex.slot(9).isoformat(), "parcel_count": 2, "priority": "normal"})
+        assert refused.status_code == 422 and refused.json()["code"] == "express.ucr", refused.content
+    assert (Appointment.objects.count(), TimelineEvent.objects.count()) == before
+    # the broker holding trader A's mandate may
+    booked = ex.api(ex.broker, "post", "/appointments", {
+        "terminal": ex.terminal.code, "master_awb": MASTER, "bag_number": "BAG-Y", "ucr": "6TW30000002-EXPRESS9",
+        "slot_starts_at": ex.slot(9).isoformat(), "parcel_count": 2, "priority": "normal"})
+    assert booked.status_code == 201, booked.content

@@ -145,3 +145,30 @@ def test_the_back_office_refuses_a_mandate_to_a_trader(world: testing.World) -> 
     assert answer.status_code == 200 and "Only a customs broker, forwarder or express operator" in (
         answer.content.decode())
     assert _state() == before
+
+
+def test_only_traders_and_forwarders_give_mandates(world: testing.World) -> None:
+    """An authority's or a bank's reach (everything delivered to it) must never pass to an agent."""
+    before = _state()
+    for name in ("customs", "agency", "bank"):
+        answer = _logged_in(world[name]).post("/mandates/give/", {"agent": "30000013"}, HTTP_ACCEPT_LANGUAGE="en")
+        assert answer.status_code == 403 and "Only a trader or a forwarder gives mandates." in answer.content.decode()
+    admin = User.objects.create_superuser("root-admin-2", "", "pw-root-12345")
+    client = Client()
+    client.force_login(admin)
+    answer = client.post("/admin/registry/mandate/add/", {
+        "principal": world["customs"].organisation.pk, "agent": world["broker"].organisation.pk,
+        "valid_from": "2026-01-01", "is_active": "on"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 200 and "Only a trader or a forwarder gives mandates." in answer.content.decode()
+    assert _state()[0] == before[0]
+
+
+def test_two_gives_of_one_mandate_update_one_row(trader_b_alone: testing.World) -> None:
+    world = trader_b_alone
+    first = registry.grant_mandate(principal=world["trader_b"].organisation, agent=world["broker"].organisation,
+                                   actor=SYSTEM)
+    registry.end_mandate(mandate=first, actor=SYSTEM)
+    again = registry.grant_mandate(principal=world["trader_b"].organisation, agent=world["broker"].organisation,
+                                   valid_until=timezone.localdate() + timedelta(days=5), actor=SYSTEM)
+    assert again.pk == first.pk and again.is_active
+    assert Mandate.objects.filter(principal=world["trader_b"].organisation).count() == 1
