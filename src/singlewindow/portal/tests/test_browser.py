@@ -152,19 +152,20 @@ def test_a_trader_gives_its_broker_a_mandate_on_a_phone(browser, scene, tmp_path
     trader.get_by_role("link", name="委任", exact=True).click()
     trader.wait_for_url("**/mandates/")
     expect(trader.locator("#given .empty")).to_have_text("貴機構尚未委任任何業者。")
+    # a slow answer under load must not fail the click itself: wait on what the answer shows instead
     trader.fill("#agent", "30000002")  # a trader: refused, and the form keeps what was typed
-    trader.get_by_role("button", name="確認委任").click()
-    expect(trader.locator("#mandate-error")).to_contain_text("僅報關業者")
+    trader.get_by_role("button", name="確認委任").click(no_wait_after=True)
+    expect(trader.locator("#mandate-error")).to_contain_text("僅報關業者", timeout=30_000)
     expect(trader.locator("#agent")).to_have_value("30000002")
     trader.fill("#agent", "30000013")
-    trader.get_by_role("button", name="確認委任").click()
+    trader.get_by_role("button", name="確認委任").click(no_wait_after=True)
     row = trader.locator("#given tr[data-mandate]")
-    expect(row).to_contain_text("機構broker")
+    expect(row).to_contain_text("機構broker", timeout=30_000)
     expect(row.locator('[data-field="state"]')).to_have_text("有效")
     _assert_fits_the_screen(trader)
     trader.screenshot(path=str(shots / "trader-mandates-zh.png"), full_page=True)
-    row.get_by_role("button", name="撤銷").click()
-    expect(trader.locator('#given tr[data-mandate] [data-field="state"]')).to_have_text("已撤銷")
+    row.get_by_role("button", name="撤銷").click(no_wait_after=True)
+    expect(trader.locator('#given tr[data-mandate] [data-field="state"]')).to_have_text("已撤銷", timeout=30_000)
 
 
 def test_anonymous_landing_page_fits_a_phone(browser, scene):
