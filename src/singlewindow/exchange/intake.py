@@ -191,7 +191,7 @@ def _not_a_party(prepared: PreparedMessage) -> str:
     """Why the consignment refused the message (see ``_joining``), naming no organisation: a UCR is any text the
     sender chose, and the answer must not tell it who holds a business ID or who is on a consignment."""
     ucr, sender = prepared.document.consignment_reference() or "", prepared.sender.code
-    if ucr_business_id(ucr) and selectors.organisations_by_business_ids([ucr_business_id(ucr) or ""]):
+    if (owner := ucr_business_id(ucr)) and selectors.organisations_by_business_ids([owner]):
         return (f"UCR {ucr} carries another organisation's business ID: only that organisation and those holding "
                 f"its mandate may start its consignment, and {sender} may add to it only once it, or an "
                 "organisation whose mandate it holds, is a party")

@@ -47,7 +47,7 @@ _named: TTLCache[list[Organisation]] = TTLCache()
 _named_receivers: TTLCache[list[Organisation]] = TTLCache()
 _organisations: TTLCache[Organisation | None] = TTLCache()
 _roles: TTLCache[frozenset[str]] = TTLCache()
-_mandates: TTLCache[list[tuple[Any, str | None, date, date | None]]] = TTLCache()
+_mandates: TTLCache[list[Mandate]] = TTLCache()
 
 
 def actor_for_token(raw: str) -> Actor | None:
@@ -151,10 +151,9 @@ def service_catalogue() -> QuerySet[Service]:
 def principals_of(agent: Organisation, on: date) -> list[tuple[Any, str | None]]:
     """The organisations ``agent`` holds a mandate from on the day ``on``: (id, business ID) of each."""
     held = _mandates.get(agent.pk, lambda: list(
-        Mandate.objects.filter(agent=agent, is_active=True, principal__is_active=True)
-        .values_list("principal_id", "principal__business_id", "valid_from", "valid_until")))
-    return [(pk, business_id) for pk, business_id, start, end in held
-            if start <= on and (end is None or on <= end)]
+        Mandate.objects.filter(agent=agent, is_active=True, principal__is_active=True).select_related("principal")))
+    return [(mandate.principal_id, mandate.principal.business_id) for mandate in held
+            if mandate.state_on(on) == "in_force"]
 
 
 def mandates_given(actor: Actor) -> QuerySet[Mandate]:
