@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from singlewindow.memo import by_identity
+
 __all__ = [
     "DetachedSignature",
     "SignatureError",
@@ -146,7 +148,7 @@ def sign_detached(
     if extra_header:
         encoded_header = _encoded_header(private_key, tuple(chain), tuple(sorted(extra_header.items())))
     else:
-        encoded_header = _plain_header(private_key, tuple(chain))
+        encoded_header = _plain_header(private_key, *chain)
     signing_input = encoded_header.encode("ascii") + b"." + payload
     # RFC 6979 deterministic nonces: no dependence on the RNG at signing time, and signing the
     # same bytes again (a receipt asked for twice) gives the same signature.
@@ -154,8 +156,8 @@ def sign_detached(
     return f"{encoded_header}..{_b64url_encode(signature)}"
 
 
-@functools.lru_cache(maxsize=64)
-def _plain_header(private_key: ec.EllipticCurvePrivateKey, chain: tuple[x509.Certificate, ...]) -> str:
+@by_identity(maxsize=64)
+def _plain_header(private_key: ec.EllipticCurvePrivateKey, *chain: x509.Certificate) -> str:
     """The protected header of a signer without extra parameters: the same for every receipt it
     signs, so it is checked and encoded once (it was most of the cost of a signature besides the
     elliptic-curve arithmetic)."""

@@ -7,7 +7,6 @@ presented chain against the trust anchors, the revocation list and a point in ti
 
 from __future__ import annotations
 
-import functools
 import itertools
 import re
 import threading
@@ -21,6 +20,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+
+from singlewindow.memo import by_identity
 
 __all__ = [
     "ChainError",
@@ -343,10 +344,10 @@ def fingerprint(cert: x509.Certificate) -> str:
     return sha256_fingerprint(cert).hex()
 
 
-@functools.lru_cache(maxsize=4096)
+@by_identity(maxsize=4096)
 def sha256_fingerprint(cert: x509.Certificate) -> bytes:
-    """SHA-256 over the DER encoding. Cached: intake meets the same few certificates (parsed once by
-    ``jws``) in every message, and looks each up by it twice (trusted path, registration)."""
+    """SHA-256 over the DER encoding. Remembered: intake meets the same few certificates (parsed once by
+    ``jws``, which keeps them) in every message, and looks each up twice (trusted path, registration)."""
     return cert.fingerprint(hashes.SHA256())
 
 
