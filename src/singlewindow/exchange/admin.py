@@ -3,7 +3,8 @@
 Messages, deliveries and timelines are shown read-only because they are what the evidence
 log attests to; evidence entries and checkpoints grant no write permission at all, not even
 to superusers, since the log is append-only. The only writes offered go through services:
-redelivering a delivery and configuring a webhook.
+redelivering a delivery, configuring a webhook, and the service desk's admission of a party to a
+consignment.
 """
 
 from __future__ import annotations
@@ -12,8 +13,12 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +37,7 @@ from singlewindow.exchange.models import (
 )
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.admin import ReadOnlyAdmin, pretty_json
+from singlewindow.registry.models import Organisation
 
 
 class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -152,11 +158,49 @@ class ConsignmentPartyInline(ReadOnlyInline):
     verbose_name_plural = _("Named parties (senders and recipients are on the messages)")
 
 
+class AdmitPartyForm(forms.Form):
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.filter(is_active=True).order_by("code"), label=_("Organisation"))
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+        min_length=services.ADMISSION_REASON_LENGTH[0], max_length=services.ADMISSION_REASON_LENGTH[1],
+        help_text=_("Shown on the consignment's timeline to every party, and kept in the evidence log."))
+
+
 @admin.register(Consignment)
 class ConsignmentAdmin(ReadOnlyAdmin):
+    """Read-only, but for the service desk's one write: admitting a party (``services.admit_party``)."""
+
     list_display = ("ucr", "created_at")
     search_fields = ("ucr",)
     inlines = (ConsignmentPartyInline,)
+    change_form_template = "admin/exchange/consignment/change_form.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        admit = path("<int:consignment_id>/admit/", self.admin_site.admin_view(self.admit_party_view),
+                     name="exchange_consignment_admit")
+        return [admit, *super().get_urls()]
+
+    def admit_party_view(self, request: HttpRequest, consignment_id: int) -> HttpResponse:
+        """A form: the organisation to admit and why; the admission itself is the service's."""
+        if not request.user.has_perm("exchange.admit_party"):
+            raise PermissionDenied
+        consignment = get_object_or_404(Consignment, pk=consignment_id)
+        form = AdmitPartyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            organisation = form.cleaned_data["organisation"]
+            try:
+                services.admit_party(consignment=consignment, organisation=organisation,
+                                     reason=form.cleaned_data["reason"], user=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(request, _("%(organisation)s is now a party to %(ucr)s.") % {
+                    "organisation": organisation.code, "ucr": consignment.ucr})
+                return HttpResponseRedirect(reverse("admin:exchange_consignment_change", args=[consignment.pk]))
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "original": consignment,
+                   "form": form, "title": _("Admit a party to %(ucr)s") % {"ucr": consignment.ucr}}
+        return TemplateResponse(request, "admin/exchange/consignment/admit_party.html", context)
 
 
 class WebhookEndpointForm(forms.ModelForm):  # type: ignore[type-arg]

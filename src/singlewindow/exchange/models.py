@@ -20,6 +20,7 @@ class Consignment(models.Model):
         # A constraint rather than ``unique=True``: the latter adds a second, pattern-matching
         # index on PostgreSQL that no query uses and every new consignment pays for.
         constraints = [models.UniqueConstraint(fields=["ucr"], name="unique_ucr")]
+        permissions = [("admit_party", _("Can admit an organisation to a consignment as a party"))]
 
     def __str__(self) -> str:
         return self.ucr
@@ -43,6 +44,9 @@ class ConsignmentParty(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["consignment", "organisation"], name="unique_named_party"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.code} on {self.consignment.ucr}"
 
 
 class Message(models.Model):

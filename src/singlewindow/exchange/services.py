@@ -1,5 +1,6 @@
-"""Writes on deliveries (taking mail, acknowledging it, redelivering dead letters) and the
-state changes participants record on a consignment's timeline."""
+"""Writes on deliveries (taking mail, acknowledging it, redelivering dead letters), the state
+changes participants record on a consignment's timeline, and the service desk's admission of a
+party to a consignment."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from singlewindow.datamodel.issues import Issue
-from singlewindow.exchange import intake, webhook_targets
+from singlewindow.exchange import intake, selectors, webhook_targets
 from singlewindow.exchange.errors import ExchangeError, ExchangeErrorCode
 from singlewindow.exchange.evidence import (
     AppendedEntry,
@@ -24,9 +28,10 @@ from singlewindow.exchange.evidence import (
     seq_param,
     seq_sql,
 )
-from singlewindow.exchange.models import Delivery, TimelineEvent, WebhookEndpoint
+from singlewindow.exchange.models import Consignment, ConsignmentParty, Delivery, TimelineEvent, WebhookEndpoint
 from singlewindow.exchange.rows import Batch, update_statement
 from singlewindow.registry import cache
+from singlewindow.registry import services as registry_services
 from singlewindow.registry.actors import Actor
 from singlewindow.registry.models import Organisation
 
@@ -253,3 +258,47 @@ def record_state_changes(
     for _, pending in notices:
         pending.finish(results)
     return entries, results
+
+
+ADMISSION_REASON_LENGTH = (10, 500)
+
+
+@transaction.atomic
+def admit_party(*, consignment: Consignment, organisation: Organisation, reason: str, user: Any) -> AppendedEntry:
+    """The Single Window's service desk makes ``organisation`` a party to ``consignment``: it may then see the
+    timeline and add to it, as a named party may (``intake._joining``).
+
+    The remedy when an organisation is kept off a consignment that is its own: a foreign UCR started first by
+    someone else, who names no one (see "Who may put a message on a consignment" in the architecture). The
+    admission is a state change like any other: an evidence entry naming the desk's user and the reason, and a
+    line on the timeline that every party sees; the back office's audit trail records it too. Raises
+    ``ValidationError`` (nothing written) for a reason too short or too long, an inactive organisation, or one
+    already a party.
+    """
+    reason = " ".join(reason.split())
+    shortest, longest = ADMISSION_REASON_LENGTH
+    if not shortest <= len(reason) <= longest:
+        raise ValidationError(_("Give the reason in %(shortest)d to %(longest)d characters.")
+                              % {"shortest": shortest, "longest": longest}, code="reason")
+    if not organisation.is_active:
+        raise ValidationError(_("%(organisation)s is not active.") % {"organisation": organisation.code},
+                              code="inactive")
+    already = ValidationError(_("%(organisation)s is already a party to %(ucr)s.")
+                              % {"organisation": organisation.code, "ucr": consignment.ucr}, code="party")
+    if selectors.consignment_visible_to(Actor(organisation=organisation), consignment.ucr) is not None:
+        raise already
+    party, created = ConsignmentParty.objects.get_or_create(consignment=consignment, organisation=organisation)
+    if not created:  # admitted by another request since the look-up
+        raise already
+    by = user.get_username()
+    change = StateChange(
+        organisation=organisation, kind="consignment.party_admitted", ucr=consignment.ucr,
+        fields={"ucr": consignment.ucr, "admitted_by": by, "reason": reason},
+        title_en=f"{organisation.name_en} admitted as a party by the Single Window service desk: {reason}",
+        title_zh=f"關港貿單一窗口服務台將{organisation.name_zh or organisation.name_en}列為當事人：{reason}",
+    )
+    entry = record_state_changes([change])[0][0]
+    registry_services.record_audit(actor_user=user, action="admit", obj=party, changes={
+        "consignment": consignment.ucr, "organisation": organisation.code, "reason": reason,
+        "evidence_seq": entry.seq})
+    return entry
