@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from singlewindow.exchange import receipts, services
@@ -160,9 +160,10 @@ class ConsignmentPartyInline(ReadOnlyInline):
 
 class AdmitPartyForm(forms.Form):
     organisation = forms.ModelChoiceField(
-        queryset=Organisation.objects.filter(is_active=True).order_by("code"), label=_("Organisation"))
+        queryset=Organisation.objects.filter(is_active=True).order_by("code"),
+        label=pgettext_lazy("admission", "Organisation"))
     reason = forms.CharField(
-        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=pgettext_lazy("admission", "Reason"), widget=forms.Textarea(attrs={"rows": 3}),
         min_length=services.ADMISSION_REASON_LENGTH[0], max_length=services.ADMISSION_REASON_LENGTH[1],
         help_text=_("Shown on the consignment's timeline to every party, and kept in the evidence log."))
 
@@ -183,7 +184,7 @@ class ConsignmentAdmin(ReadOnlyAdmin):
 
     def admit_party_view(self, request: HttpRequest, consignment_id: int) -> HttpResponse:
         """A form: the organisation to admit and why; the admission itself is the service's."""
-        if not request.user.has_perm("exchange.admit_party"):
+        if not (request.user.has_perm("exchange.admit_party") and self.has_view_permission(request)):
             raise PermissionDenied
         consignment = get_object_or_404(Consignment, pk=consignment_id)
         form = AdmitPartyForm(request.POST or None)

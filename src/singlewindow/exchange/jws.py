@@ -124,9 +124,14 @@ def _load_x5c_entry(value: str) -> _X5cEntry:
     return _X5cEntry(certificate, None)
 
 
-# The algorithm objects are immutable: built once, not per signature (5 µs each time for the deterministic one).
+# The algorithm objects are immutable: built once, not per signature (5 µs each time for the deterministic one,
+# which is built at the first signature, so that verifying never depends on the backend's deterministic signing).
 _ES256 = ec.ECDSA(hashes.SHA256())
-_ES256_DETERMINISTIC = ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
+
+
+@functools.cache
+def _es256_deterministic() -> ec.ECDSA:
+    return ec.ECDSA(hashes.SHA256(), deterministic_signing=True)
 
 
 def _der_to_raw(signature: bytes) -> bytes:
@@ -157,7 +162,7 @@ def sign_detached(
     signing_input = encoded_header.encode("ascii") + b"." + payload
     # RFC 6979 deterministic nonces: no dependence on the RNG at signing time, and signing the
     # same bytes again (a receipt asked for twice) gives the same signature.
-    signature = _der_to_raw(private_key.sign(signing_input, _ES256_DETERMINISTIC))
+    signature = _der_to_raw(private_key.sign(signing_input, _es256_deterministic()))
     return f"{encoded_header}..{_b64url_encode(signature)}"
 
 

@@ -171,6 +171,9 @@ def remove_webhook(*, endpoint: WebhookEndpoint, actor: Actor) -> None:
                                         "actor": actor.label[:200]})
 
 
+TITLE_LENGTH = 300  # a timeline line's titles, as ``TimelineEvent`` keeps them
+
+
 @dataclass(frozen=True)
 class StateChange:
     """A participant's own state change: what its evidence entry says and its timeline line's title.
@@ -238,7 +241,7 @@ def record_state_changes(
         locked.insert(TimelineEvent, [{
             "consignment": change.ucr, "at": entry.recorded_at, "kind": change.kind,
             "organisation": change.organisation.pk, "evidence_seq": seq_param(entry),
-            "title_en": change.title_en[:300], "title_zh": change.title_zh[:300],
+            "title_en": change.title_en[:TITLE_LENGTH], "title_zh": change.title_zh[:TITLE_LENGTH],
         } for change, entry in zip(changes, entries, strict=True) if change.ucr],
             expressions={**intake.consignment_by_ucr(), "evidence_seq": seq_sql()}, unless_null="consignment")
         for index, pending in notices:
@@ -260,7 +263,7 @@ def record_state_changes(
     return entries, results
 
 
-ADMISSION_REASON_LENGTH = (10, 500)
+ADMISSION_REASON_LENGTH = (10, 200)  # the whole reason fits the timeline line's title
 
 
 @transaction.atomic
@@ -270,10 +273,11 @@ def admit_party(*, consignment: Consignment, organisation: Organisation, reason:
 
     The remedy when an organisation is kept off a consignment that is its own: a foreign UCR started first by
     someone else, who names no one (see "Who may put a message on a consignment" in the architecture). The
-    admission is a state change like any other: an evidence entry naming the desk's user and the reason, and a
-    line on the timeline that every party sees; the back office's audit trail records it too. Raises
-    ``ValidationError`` (nothing written) for a reason too short or too long, an inactive organisation, or one
-    already a party.
+    admission is a state change of the admitted organisation's standing, so the line and the entry name it as
+    their organisation, and the desk's user as ``admitted_by``: an evidence entry with the reason, and a line on
+    the timeline that every party sees; the back office's audit trail records it too (before the evidence lock
+    is taken: nothing runs between that lock and the commit). Raises ``ValidationError`` (nothing written) for a
+    reason too short or too long, an inactive organisation, or one already a party.
     """
     reason = " ".join(reason.split())
     shortest, longest = ADMISSION_REASON_LENGTH
@@ -291,14 +295,23 @@ def admit_party(*, consignment: Consignment, organisation: Organisation, reason:
     if not created:  # admitted by another request since the look-up
         raise already
     by = user.get_username()
-    change = StateChange(
-        organisation=organisation, kind="consignment.party_admitted", ucr=consignment.ucr,
-        fields={"ucr": consignment.ucr, "admitted_by": by, "reason": reason},
-        title_en=f"{organisation.name_en} admitted as a party by the Single Window service desk: {reason}",
-        title_zh=f"關港貿單一窗口服務台將{organisation.name_zh or organisation.name_en}列為當事人：{reason}",
-    )
-    entry = record_state_changes([change])[0][0]
-    registry_services.record_audit(actor_user=user, action="admit", obj=party, changes={
-        "consignment": consignment.ucr, "organisation": organisation.code, "reason": reason,
-        "evidence_seq": entry.seq})
-    return entry
+    registry_services.record_audit(actor_user=user, action="admit", obj=party, clears_caches=False, changes={
+        "consignment": consignment.ucr, "organisation": organisation.code, "reason": reason})
+    title_en, title_zh = _admission_titles(organisation, reason)
+    change = StateChange(organisation=organisation, kind="consignment.party_admitted", ucr=consignment.ucr,
+                         fields={"ucr": consignment.ucr, "admitted_by": by, "reason": reason},
+                         title_en=title_en, title_zh=title_zh)
+    return record_state_changes([change])[0][0]
+
+
+def _admission_titles(organisation: Organisation, reason: str) -> tuple[str, str]:
+    """The admission's timeline titles, the whole reason in each: by the organisation's name, or by its code
+    where a long name would push the reason past the title's length."""
+    def titles(en: str, zh: str) -> tuple[str, str]:
+        return (f"{en} admitted as a party by the Single Window service desk: {reason}",
+                f"關港貿單一窗口服務台將{zh}列為當事人：{reason}")
+
+    named = titles(organisation.name_en, organisation.name_zh or organisation.name_en)
+    if max(len(title) for title in named) <= TITLE_LENGTH:
+        return named
+    return titles(organisation.code, organisation.code)

@@ -35,9 +35,12 @@ from singlewindow.registry.models import (
 )
 
 
-def record_audit(*, actor_user: Any, action: str, obj: Any, changes: dict[str, Any]) -> AuditRecord:
-    """One audit row per registry change (admin and services alike); clears the read caches."""
-    cache.changed()
+def record_audit(*, actor_user: Any, action: str, obj: Any, changes: dict[str, Any],
+                 clears_caches: bool = True) -> AuditRecord:
+    """One audit row per registry change (admin and services alike); clears the read caches, unless the
+    change is to nothing they hold (``clears_caches=False``: a back-office write outside the registry)."""
+    if clears_caches:
+        cache.changed()
     return AuditRecord.objects.create(
         actor=actor_user if getattr(actor_user, "pk", None) else None,
         action=action,

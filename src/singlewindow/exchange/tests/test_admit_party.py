@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -38,7 +39,7 @@ def _squatted(world: testing.World) -> Consignment:
     return Consignment.objects.get(ucr=FOREIGN)
 
 
-def _desk_user(username: str = "desk", *, may_admit: bool = True) -> object:
+def _desk_user(username: str = "desk", *, may_admit: bool = True) -> Any:
     user = get_user_model().objects.create_user(username, password="pw-desk-12345", is_staff=True)
     codenames = ["view_consignment", *(["admit_party"] if may_admit else [])]
     user.user_permissions.add(*Permission.objects.filter(content_type__app_label="exchange", codename__in=codenames))
@@ -60,7 +61,8 @@ def test_an_admitted_importer_sees_the_consignment_and_adds_to_it(world: testing
     assert (body["kind"], body["organisation"], body["ucr"], body["admitted_by"], body["reason"]) == (
         "consignment.party_admitted", trader_b.code, FOREIGN, "desk", REASON)
     audit = AuditRecord.objects.get(action="admit")
-    assert audit.changes["evidence_seq"] == entry.seq and audit.object_repr == f"{trader_b.code} on {FOREIGN}"
+    assert audit.changes == {"consignment": FOREIGN, "organisation": trader_b.code, "reason": REASON}
+    assert audit.object_repr == f"{trader_b.code} on {FOREIGN}" and audit.actor.get_username() == "desk"
 
     _declare(world["trader_b"], "desk-3", trader_b.business_id or "")  # no longer refused
     for name in ("trader_a", "trader_b"):  # every party sees the admission and its reason
@@ -71,7 +73,7 @@ def test_an_admitted_importer_sees_the_consignment_and_adds_to_it(world: testing
     assert verify_evidence().ok
 
 
-@pytest.mark.parametrize("reason", ["too short", " " * 40, "x" * 501])
+@pytest.mark.parametrize("reason", ["too short", " " * 40, "x" * 201])
 def test_a_reason_too_short_or_too_long_is_refused_and_nothing_written(world: testing.World, reason: str) -> None:
     consignment = _squatted(world)
     before = _written()
@@ -80,6 +82,20 @@ def test_a_reason_too_short_or_too_long_is_refused_and_nothing_written(world: te
                              user=_desk_user())
     assert refused.value.code == "reason"
     assert _written() == before
+
+
+@pytest.mark.parametrize("name_en", ["Trader B", "Trader B " + "of a very long registered name " * 6])
+def test_the_timeline_line_shows_the_whole_reason(world: testing.World, name_en: str) -> None:
+    consignment = _squatted(world)
+    trader_b = world["trader_b"].organisation
+    trader_b.name_en = name_en
+    trader_b.save(update_fields=["name_en"])
+    longest = "because " + "the bill of lading names trader B " * 6
+    longest = longest[:200]
+    services.admit_party(consignment=consignment, organisation=trader_b, reason=longest, user=_desk_user())
+    line = TimelineEvent.objects.get(kind="consignment.party_admitted")
+    assert line.title_en.endswith(longest) and line.title_zh.endswith(longest)
+    assert (name_en if len(name_en) < 60 else trader_b.code) in line.title_en
 
 
 def test_a_party_already_or_an_inactive_organisation_is_refused(world: testing.World) -> None:
@@ -109,14 +125,14 @@ def test_the_back_office_form_admits_with_the_permission_only(world: testing.Wor
     assert Client().get(url).status_code == 302  # not logged in: to the login page
 
     viewer = Client()
-    viewer.force_login(_desk_user("looker", may_admit=False))  # type: ignore[arg-type]
+    viewer.force_login(_desk_user("looker", may_admit=False))
     assert url not in viewer.get(change).content.decode()  # no way offered
     assert viewer.get(url).status_code == 403
     assert viewer.post(url, {"organisation": trader_b.pk, "reason": REASON}).status_code == 403
     assert not ConsignmentParty.objects.exists()
 
     desk = Client()
-    desk.force_login(_desk_user())  # type: ignore[arg-type]
+    desk.force_login(_desk_user())
     assert f'href="{url}"' in desk.get(change).content.decode()
     form = desk.get(url)
     assert form.status_code == 200 and "列入當事人" in form.content.decode()  # zh-Hant by default
@@ -136,5 +152,18 @@ def test_the_back_office_form_admits_with_the_permission_only(world: testing.Wor
     answer = desk.post(url, {"organisation": trader_b.pk, "reason": hostile})
     assert answer.status_code == 302 and answer["Location"] == change
     assert consignment_visible_to(Actor(organisation=trader_b), FOREIGN) is not None
-    page = desk.get(change).content.decode()
-    assert "<script>alert(1)</script>" not in page  # shown escaped, never as markup
+    portal = Client()
+    assert portal.login(username=world["trader_b"].username, password=world["trader_b"].password)
+    page = portal.get(f"/consignments/{FOREIGN}/").content.decode()  # the admitted importer's timeline
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; named importer" in page  # shown as text, never as markup
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_the_form_needs_the_view_permission_too(world: testing.World) -> None:
+    consignment = _squatted(world)
+    user = _desk_user("admit-only")
+    user.user_permissions.remove(Permission.objects.get(content_type__app_label="exchange",
+                                                        codename="view_consignment"))
+    client = Client()
+    client.force_login(get_user_model().objects.get(pk=user.pk))  # permissions read afresh
+    assert client.get(f"/admin/exchange/consignment/{consignment.pk}/admit/").status_code == 403
