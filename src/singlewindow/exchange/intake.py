@@ -682,8 +682,7 @@ def _joining(ucr: str, sender: Organisation) -> Joining | None:
     if sender.business_id and ucr[1:3] == "TW" and ucr[3:11] == sender.business_id:  # the usual case, at once
         return None
     owner, today = ucr_business_id(ucr), timezone.localdate()
-    principals = selectors.principals_of(sender, today)
-    if owner is not None and any(business_id == owner for _, business_id in principals):
+    if owner is not None and owner in selectors.principal_business_ids(sender, today):
         return None
     if selectors.roles_of(sender) & AUTHORITIES:
         return None

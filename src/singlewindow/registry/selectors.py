@@ -148,12 +148,12 @@ def service_catalogue() -> QuerySet[Service]:
     return Service.objects.filter(is_active=True).select_related("owner").order_by("code")
 
 
-def principals_of(agent: Organisation, on: date) -> list[tuple[Any, str | None]]:
-    """The organisations ``agent`` holds a mandate from on the day ``on``: (id, business ID) of each."""
+def principal_business_ids(agent: Organisation, on: date) -> frozenset[str]:
+    """The business IDs of the organisations ``agent`` holds a mandate from on the day ``on``."""
     held = _mandates.get(agent.pk, lambda: list(
         Mandate.objects.filter(agent=agent, is_active=True, principal__is_active=True).select_related("principal")))
-    return [(mandate.principal_id, mandate.principal.business_id) for mandate in held
-            if mandate.state_on(on) == "in_force"]
+    return frozenset(mandate.principal.business_id for mandate in held
+                     if mandate.principal.business_id and mandate.state_on(on) == "in_force")
 
 
 def mandates_given(actor: Actor) -> QuerySet[Mandate]:
